@@ -1,0 +1,1 @@
+"""Saved preferences, saved searches and subscriptions (issues 4 and 5)."""

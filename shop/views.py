@@ -1,0 +1,199 @@
+"""Storefront pages: home, listings, product, cart, checkout, orders and accounts."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from .cart import Cart
+from .checkout import CheckoutError, place_order
+from .forms import CheckoutForm, QuantityForm, SignupForm
+from .models import Brand, Category, Order, Product, Shopper
+from .pictures import HEX_COLOUR, product_svg
+
+SEARCH_MAX_LENGTH = 100
+LAST_ORDERS_SESSION_KEY = "last_orders"
+
+
+def home(request):
+    products = Product.objects.active().for_cards()
+    return render(request, "shop/home.html", {
+        "new_arrivals": products.order_by("-created_at", "pk")[:8],
+        "deals": products.filter(compare_at_price__isnull=False).order_by("price", "pk")[:8],
+    })
+
+
+def _listing(request, products, *, title, template_context=None):
+    """Render a paginated product listing; a page past the end shows the last page."""
+    paginator = Paginator(products.for_cards().order_by("name", "pk"), settings.TAILOR_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "shop/product_list.html", {
+        "title": title, "page_obj": page, **(template_context or {}),
+    })
+
+
+def category(request, slug):
+    category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+    products = Product.objects.active().filter(
+        Q(category=category) | Q(category__parent=category)
+    )
+    return _listing(request, products, title=category.name, template_context={
+        "category": category,
+        "subcategories": list(category.children.all()) if category.is_department else [],
+    })
+
+
+def brand(request, slug):
+    brand = get_object_or_404(Brand, slug=slug)
+    return _listing(request, Product.objects.active().filter(brand=brand), title=brand.name,
+                    template_context={"brand": brand})
+
+
+def search(request):
+    query = request.GET.get("q", "")[:SEARCH_MAX_LENGTH].strip()
+    products = Product.objects.active().search(query)
+    return _listing(request, products, title=f"Results for “{query}”" if query else "Search",
+                    template_context={"query": query})
+
+
+def product_detail(request, slug):
+    product = get_object_or_404(
+        Product.objects.active().select_related("brand", "category__parent", "colour", "material"),
+        slug=slug,
+    )
+    cart = Cart(request.session)
+    return render(request, "shop/product_detail.html", {
+        "product": product,
+        "form": QuantityForm(product=product),
+        "in_cart": cart.quantity_of(product.pk),
+    })
+
+
+@require_GET
+@cache_control(max_age=86400 * 30, public=True)
+def product_image(request, icon, hex_colour):
+    if icon not in Category.Icon.values or not HEX_COLOUR.match(f"#{hex_colour}"):
+        raise Http404("No such picture.")
+    return HttpResponse(product_svg(icon, f"#{hex_colour}"), content_type="image/svg+xml")
+
+
+def cart_detail(request):
+    cart = Cart(request.session)
+    lines = cart.lines()
+    return render(request, "shop/cart.html", {"lines": lines, "total": Cart.total(lines)})
+
+
+@require_POST
+def cart_add(request, product_id):
+    product = get_object_or_404(Product.objects.active(), pk=product_id)
+    cart = Cart(request.session)
+    form = QuantityForm(request.POST, product=product,
+                        already_in_cart=cart.quantity_of(product.pk))
+    if not form.is_valid():
+        return render(request, "shop/product_detail.html", {
+            "product": product, "form": form, "in_cart": cart.quantity_of(product.pk),
+        }, status=400)
+    cart.add(product.pk, form.cleaned_data["quantity"])
+    messages.success(request, f"Added {form.cleaned_data['quantity']} × {product.name} to your cart.")
+    return redirect(_safe_next(request, reverse("shop:cart")))
+
+
+@require_POST
+def cart_update(request, product_id):
+    cart = Cart(request.session)
+    if not cart.quantity_of(product_id):
+        raise Http404("That product is not in your cart.")
+    product = Product.objects.active().filter(pk=product_id).first()
+    if product is None or "remove" in request.POST:
+        cart.remove(product_id)
+        messages.info(request, "Removed from your cart.")
+        return redirect("shop:cart")
+    form = QuantityForm(request.POST, product=product)
+    if form.is_valid():
+        cart.set(product.pk, form.cleaned_data["quantity"])
+        messages.success(request, f"Updated {product.name}.")
+        return redirect("shop:cart")
+    lines = cart.lines()
+    return render(request, "shop/cart.html", {
+        "lines": lines, "total": Cart.total(lines), "error_product": product, "form": form,
+    }, status=400)
+
+
+def checkout(request):
+    cart = Cart(request.session)
+    lines = cart.lines()
+    if not lines:
+        messages.info(request, "Your cart is empty — add something before checking out.")
+        return redirect("shop:cart")
+    form = CheckoutForm(request.POST or None, initial=_checkout_initial(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = place_order(cart, details=form.cleaned_data, user=request.user,
+                                session_key=request.session.session_key or "")
+        except CheckoutError as error:
+            messages.error(request, str(error))
+            return redirect("shop:cart")
+        request.session[LAST_ORDERS_SESSION_KEY] = [
+            order.pk, *request.session.get(LAST_ORDERS_SESSION_KEY, [])
+        ][:20]
+        return redirect(order)
+    return render(request, "shop/checkout.html", {
+        "form": form, "lines": lines, "total": Cart.total(lines),
+    })
+
+
+def _checkout_initial(request):
+    if not request.user.is_authenticated:
+        return {}
+    shopper = Shopper.objects.filter(user=request.user).first()
+    return {
+        "full_name": request.user.get_full_name(),
+        "email": request.user.email,
+        "country": shopper.country if shopper else "",
+    }
+
+
+def order_detail(request, pk):
+    """An order is shown to its owner, or to the session that placed it as a guest."""
+    owned = Q(user=request.user) if request.user.is_authenticated else Q(pk__in=[])
+    placed_here = Q(pk__in=request.session.get(LAST_ORDERS_SESSION_KEY, []), user__isnull=True)
+    order = get_object_or_404(Order.objects.filter(owned | placed_here).prefetch_related("lines"),
+                              pk=pk)
+    return render(request, "shop/order_detail.html", {"order": order})
+
+
+@login_required
+def order_list(request):
+    orders = Order.objects.filter(user=request.user).prefetch_related("lines")
+    page = Paginator(orders, 20).get_page(request.GET.get("page"))
+    return render(request, "shop/order_list.html", {"page_obj": page})
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("shop:home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        Shopper.objects.create(user=user, country=form.cleaned_data.get("country") or "")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to Tailor, {user.username}!")
+        return redirect(_safe_next(request, reverse("shop:home")))
+    return render(request, "registration/signup.html", {"form": form})
+
+
+def _safe_next(request, default):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
