@@ -7,5 +7,6 @@ admin.site.index_title = "Tune the shop"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("personalization.urls")),
     path("", include("shop.urls")),
 ]

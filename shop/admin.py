@@ -66,3 +66,11 @@ class OrderAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     readonly_fields = ["total", "confirmation_sent_at"]
     inlines = [OrderLineInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find an order by the number shoppers see, like T0000042."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip().upper()
+        if term.startswith("T") and term[1:].isdigit():
+            found |= queryset.filter(pk=int(term[1:]))
+        return found, may_have_duplicates

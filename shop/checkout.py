@@ -43,6 +43,7 @@ def place_order(cart: Cart, *, details: dict, user=None, session_key: str = "") 
                       unit_price=line.product.price, quantity=line.quantity)
             for line in lines
         )
-        transaction.on_commit(lambda: send_order_confirmation.delay(order.pk))
+        # robust: a broker outage must not turn a committed order into an error page.
+        transaction.on_commit(lambda: send_order_confirmation.delay(order.pk), robust=True)
     cart.clear()
     return order

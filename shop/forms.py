@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
-from django_countries.fields import LazyTypedChoiceField
 from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
 from .models import Order
 
@@ -31,12 +31,17 @@ class QuantityForm(forms.Form):
     def clean_quantity(self):
         quantity = self.cleaned_data["quantity"]
         wanted = quantity + self.already_in_cart
+        if wanted > MAX_QUANTITY:
+            raise forms.ValidationError(
+                f"You can have at most {MAX_QUANTITY} of one product in your cart."
+            )
         if wanted > self.product.stock:
             if self.product.stock == 0:
                 raise forms.ValidationError("Sorry, this product is out of stock.")
+            in_cart = self.already_in_cart
             raise forms.ValidationError(
                 f"Only {self.product.stock} left in stock"
-                + (f" and you already have {self.already_in_cart} in your cart." if self.already_in_cart else ".")
+                + (f" and you already have {in_cart} in your cart." if in_cart else ".")
             )
         return quantity
 

@@ -195,12 +195,12 @@ class Order(models.Model):
     def __str__(self):
         return self.number
 
+    def get_absolute_url(self):
+        return reverse("shop:order", args=[self.pk])
+
     @property
     def number(self):
         return f"T{self.pk:07d}"
-
-    def get_absolute_url(self):
-        return reverse("shop:order", args=[self.pk])
 
 
 class OrderLine(models.Model):

@@ -8,8 +8,8 @@ HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 # One simple silhouette per department icon, drawn on a 100×100 grid.
 SHAPES = {
-    "tent": '<path d="M50 18 L88 80 H12 Z"/><path d="M50 18 L50 80" stroke="#0003" stroke-width="2"/>'
-            '<path d="M42 80 L50 58 L58 80 Z" fill="#0004"/>',
+    "tent": '<path d="M50 18 L88 80 H12 Z"/><path d="M50 18 L50 80" stroke="#0003" '
+            'stroke-width="2"/><path d="M42 80 L50 58 L58 80 Z" fill="#0004"/>',
     "camera": '<rect x="14" y="32" width="72" height="46" rx="8"/><rect x="36" y="24" width="22" '
               'height="12" rx="3"/><circle cx="50" cy="55" r="15" fill="#fff8"/><circle cx="50" '
               'cy="55" r="9" fill="#0005"/>',

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +13,16 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
+
+from personalization.bands import PageContext, bands_for
+from personalization.models import Placement
+from personalization.tracking import (
+    record_cart_add,
+    record_impressions,
+    record_purchase,
+    record_view,
+)
+from personalization.visitors import VISIT_KEY
 
 from .cart import Cart
 from .checkout import CheckoutError, place_order
@@ -23,11 +34,18 @@ SEARCH_MAX_LENGTH = 100
 LAST_ORDERS_SESSION_KEY = "last_orders"
 
 
+def _bands(request, placement, **page):
+    """The placement's bands for this visitor, with one impression recorded per band shown."""
+    shown = bands_for(request.visitor, PageContext(placement, **page))
+    record_impressions(request, [s.band for s in shown], page=placement)
+    return shown
+
+
 def home(request):
     products = Product.objects.active().for_cards()
     return render(request, "shop/home.html", {
+        "bands": _bands(request, Placement.HOME),
         "new_arrivals": products.order_by("-created_at", "pk")[:8],
-        "deals": products.filter(compare_at_price__isnull=False).order_by("price", "pk")[:8],
     })
 
 
@@ -47,6 +65,7 @@ def category(request, slug):
     )
     return _listing(request, products, title=category.name, template_context={
         "category": category,
+        "bands": _bands(request, Placement.CATEGORY, category_id=category.pk),
         "subcategories": list(category.children.all()) if category.is_department else [],
     })
 
@@ -70,10 +89,12 @@ def product_detail(request, slug):
         slug=slug,
     )
     cart = Cart(request.session)
+    record_view(request, product)
     return render(request, "shop/product_detail.html", {
         "product": product,
         "form": QuantityForm(product=product),
         "in_cart": cart.quantity_of(product.pk),
+        "bands": _bands(request, Placement.PRODUCT, product=product),
     })
 
 
@@ -88,7 +109,11 @@ def product_image(request, icon, hex_colour):
 def cart_detail(request):
     cart = Cart(request.session)
     lines = cart.lines()
-    return render(request, "shop/cart.html", {"lines": lines, "total": Cart.total(lines)})
+    return render(request, "shop/cart.html", {
+        "lines": lines, "total": Cart.total(lines),
+        "bands": _bands(request, Placement.CART,
+                        cart_product_ids=tuple(line.product.pk for line in lines)),
+    })
 
 
 @require_POST
@@ -101,8 +126,10 @@ def cart_add(request, product_id):
         return render(request, "shop/product_detail.html", {
             "product": product, "form": form, "in_cart": cart.quantity_of(product.pk),
         }, status=400)
-    cart.add(product.pk, form.cleaned_data["quantity"])
-    messages.success(request, f"Added {form.cleaned_data['quantity']} × {product.name} to your cart.")
+    quantity = form.cleaned_data["quantity"]
+    cart.add(product.pk, quantity)
+    record_cart_add(request, product, quantity)
+    messages.success(request, f"Added {quantity} × {product.name} to your cart.")
     return redirect(_safe_next(request, reverse("shop:cart")))
 
 
@@ -137,10 +164,11 @@ def checkout(request):
     if request.method == "POST" and form.is_valid():
         try:
             order = place_order(cart, details=form.cleaned_data, user=request.user,
-                                session_key=request.session.session_key or "")
+                                session_key=request.session.get(VISIT_KEY, ""))
         except CheckoutError as error:
             messages.error(request, str(error))
             return redirect("shop:cart")
+        record_purchase(request, order.lines.all())
         request.session[LAST_ORDERS_SESSION_KEY] = [
             order.pk, *request.session.get(LAST_ORDERS_SESSION_KEY, [])
         ][:20]
@@ -174,7 +202,9 @@ def order_detail(request, pk):
 def order_list(request):
     orders = Order.objects.filter(user=request.user).prefetch_related("lines")
     page = Paginator(orders, 20).get_page(request.GET.get("page"))
-    return render(request, "shop/order_list.html", {"page_obj": page})
+    return render(request, "shop/order_list.html", {
+        "page_obj": page, "bands": _bands(request, Placement.ACCOUNT),
+    })
 
 
 def signup(request):
@@ -182,8 +212,9 @@ def signup(request):
         return redirect("shop:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        Shopper.objects.create(user=user, country=form.cleaned_data.get("country") or "")
+        with transaction.atomic():
+            user = form.save()
+            Shopper.objects.create(user=user, country=form.cleaned_data.get("country") or "")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome to Tailor, {user.username}!")
         return redirect(_safe_next(request, reverse("shop:home")))
