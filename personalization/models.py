@@ -1,7 +1,11 @@
-"""Tracked events: what visitors view, cart and buy. Bands build on these."""
+"""Tracked events, the bands admins tune, and the bands' computed results."""
+
+import json
+import time
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 from django_countries.fields import CountryField
 
@@ -23,6 +27,9 @@ class Event(models.Model):
     product = models.ForeignKey(
         "shop.Product", null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
+    band = models.ForeignKey(
+        "Band", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
     country = CountryField(blank=True)
     page = models.CharField(max_length=20, blank=True)
     quantity = models.PositiveIntegerField(default=1)
@@ -36,4 +43,198 @@ class Event(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} by {self.session_key[:8]} at {self.created_at:%Y-%m-%d %H:%M}"
+        when = f"{self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} by {self.session_key[:8]} at {when}"
+
+
+class Placement(models.TextChoices):
+    HOME = "home", "Home page"
+    PRODUCT = "product", "Product page"
+    CART = "cart", "Cart page"
+    CATEGORY = "category", "Category page"
+    ACCOUNT = "account", "Account page"
+
+
+class Algorithm(models.TextChoices):
+    RECENTLY_VIEWED = "recently_viewed", "Recently viewed (live)"
+    BEST_SELLERS = "best_sellers", "Best sellers"
+    TRENDING = "trending", "Trending"
+    BOUGHT_TOGETHER = "bought_together", "Frequently bought together"
+    ALSO_VIEWED = "also_viewed", "Customers who viewed this also viewed"
+    SIMILAR = "similar", "Similar products (attributes)"
+    SIMILAR_FACTORS = "similar_factors", "Similar products (collaborative)"
+    FOR_YOU = "for_you", "Recommended for you"
+    DEALS = "deals", "Best deals for you"
+    NEAR_YOU = "near_you", "Popular near you"
+
+
+class BandManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Band(models.Model):
+    """A row of products on a page, chosen by an algorithm and tuned by admins."""
+
+    class Metric(models.TextChoices):
+        LIFT = "lift", "Lift"
+        CONFIDENCE = "confidence", "Confidence"
+
+    class CountBy(models.TextChoices):
+        UNITS = "units", "Units sold"
+        ORDERS = "orders", "Distinct orders"
+
+    slug = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=80)
+    algorithm = models.CharField(max_length=20, choices=Algorithm.choices)
+    placement = models.CharField(max_length=10, choices=Placement.choices)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+    item_count = models.PositiveSmallIntegerField(default=8)
+    lookback_days = models.PositiveSmallIntegerField(
+        default=30, help_text="How many days of orders and events the algorithm reads."
+    )
+    min_support = models.PositiveIntegerField(
+        default=2, help_text="Minimum co-purchases, co-views or sales for an item to count."
+    )
+    metric = models.CharField(max_length=10, choices=Metric.choices, default=Metric.LIFT,
+                              help_text="Frequently bought together: how pairs are scored.")
+    count_by = models.CharField(max_length=10, choices=CountBy.choices, default=CountBy.UNITS,
+                                help_text="Best sellers: what counts as a sale.")
+    options = models.JSONField(
+        default=dict, blank=True,
+        help_text='Algorithm parameters, e.g. {"factors": 64, "iterations": 15} for ALS.',
+    )
+    exclude_out_of_stock = models.BooleanField(default=True)
+    exclude_purchased = models.BooleanField("exclude already bought", default=True)
+    exclude_current = models.BooleanField("exclude the product on the page", default=True)
+    pinned_products = models.ManyToManyField(
+        "shop.Product", blank=True, related_name="+", help_text="Always shown first."
+    )
+    blocked_products = models.ManyToManyField(
+        "shop.Product", blank=True, related_name="+", help_text="Never shown."
+    )
+    is_enabled = models.BooleanField("enabled", default=True)
+    fallback = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Shown instead when this band has too few items (cold start).",
+    )
+    min_items = models.PositiveSmallIntegerField(
+        default=2, help_text="Below this many items the fallback band is used."
+    )
+    schedule = models.ForeignKey(
+        "django_celery_beat.CrontabSchedule", null=True, blank=True, on_delete=models.SET_NULL,
+        help_text="When to recompute (Celery beat). Empty: only on demand.",
+    )
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask", null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="band",
+    )
+    current_version = models.PositiveIntegerField(default=0, editable=False)
+    last_version = models.PositiveIntegerField(default=0, editable=False)
+    last_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    context_count = models.PositiveIntegerField(default=0, editable=False)
+    result_count = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = BandManager()
+
+    class Meta:
+        ordering = ["placement", "position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def is_live(self):
+        """Live bands read the visitor's own events on each request and store nothing."""
+        return self.algorithm == Algorithm.RECENTLY_VIEWED
+
+    def clean(self):
+        if self.fallback_id and self.fallback_id == self.pk:
+            raise ValidationError({"fallback": "A band cannot fall back to itself."})
+        if not isinstance(self.options, dict):
+            raise ValidationError({"options": "Options must be a JSON object."})
+
+    def sync_schedule(self):
+        """Create, update or remove the beat task that recomputes this band."""
+        from django_celery_beat.models import PeriodicTask
+
+        if self.schedule_id is None or self.is_live:
+            if self.periodic_task_id:
+                PeriodicTask.objects.filter(pk=self.periodic_task_id).delete()
+            return
+        fields = {
+            "crontab": self.schedule, "task": "personalization.tasks.recompute_band",
+            "args": json.dumps([self.pk]), "enabled": self.is_enabled,
+        }
+        task, _ = PeriodicTask.objects.update_or_create(
+            name=f"Recompute band “{self.slug}”", defaults=fields
+        )
+        if self.periodic_task_id != task.pk:
+            Band.objects.filter(pk=self.pk).update(periodic_task=task)
+            self.periodic_task = task
+
+
+class BandResultQuerySet(models.QuerySet):
+    def replace(self, band, rows, *, started=None):
+        """Store a new version of ``band``'s results and switch to it atomically; return it.
+
+        ``rows`` is a ranked result frame (context, product_id, score, reason). The version number
+        is taken from a counter first, rows are written under it, then the band is switched in one
+        transaction, so readers see the old results or the new ones, never half of them. A run
+        killed before the switch leaves the old version served; its rows are removed by the next
+        switch. Of two runs racing, the later-numbered one wins and the other's rows are dropped.
+        The previous version is kept until the next switch so a reader that has just looked up
+        the version still finds its rows. ``started`` (a ``time.monotonic()`` reading) makes the
+        band record how long the whole recompute took, writes included.
+        """
+        Band.objects.filter(pk=band.pk).update(last_version=models.F("last_version") + 1)
+        version = Band.objects.values_list("last_version", flat=True).get(pk=band.pk)
+        rank = rows.groupby("context", sort=False).cumcount()
+        self.bulk_create(
+            (BandResult(band=band, version=version, context=ctx, product_id=int(pid), rank=int(r),
+                        score=float(score), reason=reason)
+             for ctx, pid, score, reason, r in zip(rows["context"], rows["product_id"],
+                                                    rows["score"], rows["reason"], rank,
+                                                    strict=True)),
+            batch_size=5000,
+        )
+        with transaction.atomic():
+            current = Band.objects.select_for_update().values_list(
+                "current_version", flat=True).get(pk=band.pk)
+            if version < current:
+                self.filter(band=band, version=version).delete()
+                return current
+            Band.objects.filter(pk=band.pk).update(
+                current_version=version, last_computed_at=timezone.now(),
+                last_duration_ms=_elapsed_ms(started), context_count=rows["context"].nunique(),
+                result_count=len(rows),
+            )
+            self.filter(band=band, version__lt=version).exclude(version=current).delete()
+        band.current_version = version
+        return version
+
+
+def _elapsed_ms(started):
+    return None if started is None else int((time.monotonic() - started) * 1000)
+
+
+class BandResult(models.Model):
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="results")
+    version = models.PositiveIntegerField()
+    context = models.CharField(max_length=60, blank=True)
+    product = models.ForeignKey("shop.Product", on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    reason = models.CharField(max_length=200)
+
+    objects = BandResultQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "version", "context", "rank"])]
+
+    def __str__(self):
+        return f"{self.band.slug} v{self.version} {self.context or '(all)'} #{self.rank}"

@@ -1,0 +1,260 @@
+"""The read side of bands: which items each band on a page shows to this visitor, and why.
+
+``bands_for`` never computes anything heavy: it reads stored results (from the cache, else the
+database), the visitor's own recent events for "Recently viewed", then applies pins, blocks,
+exclusions, opt-out and fallbacks. Its query count does not grow with the number of bands or
+items: the enabled bands (cached), one query for results, one for products, at most one for the
+visitor's events and one for what they bought, and the same again once for fallbacks.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from shop.models import OrderLine, Product
+
+from .algorithms import context
+from .models import Algorithm, Band, BandResult, Event
+
+BANDS_CACHE_KEY = "bands:enabled:v1"
+BANDS_CACHE_SECONDS = 60
+RESULTS_CACHE_SECONDS = 3600
+RECENTLY_VIEWED_SCAN = 60
+PERSONAL_ALGORITHMS = {Algorithm.RECENTLY_VIEWED, Algorithm.FOR_YOU, Algorithm.DEALS}
+
+
+@dataclass
+class BandItem:
+    product: Product
+    reason: str
+
+
+@dataclass
+class ShownBand:
+    band: Band
+    items: list[BandItem] = field(default_factory=list)
+    fallback_for: Band | None = None
+
+    @property
+    def title(self):
+        return self.band.title
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Where the bands are shown: the placement and what the page is about."""
+
+    placement: str
+    product: Product | None = None
+    category_id: int | None = None
+    cart_product_ids: tuple[int, ...] = ()
+
+
+def enabled_bands() -> dict[int, Band]:
+    """Every enabled band with its pins and blocks, cached briefly; admin saves clear it."""
+    bands = cache.get(BANDS_CACHE_KEY)
+    if bands is None:
+        bands = {
+            band.pk: band
+            for band in Band.objects.filter(is_enabled=True).prefetch_related(
+                "pinned_products", "blocked_products")
+        }
+        for band in bands.values():
+            band.pinned_ids = [p.pk for p in band.pinned_products.all()]
+            band.blocked_ids = {p.pk for p in band.blocked_products.all()}
+        cache.set(BANDS_CACHE_KEY, bands, BANDS_CACHE_SECONDS)
+    return bands
+
+
+def forget_cached_bands():
+    cache.delete(BANDS_CACHE_KEY)
+
+
+def bands_for(visitor, page: PageContext) -> list[ShownBand]:
+    """The bands of ``page.placement`` in the admin's order, each with its items and reasons."""
+    bands = enabled_bands()
+    chosen = [band for band in bands.values() if band.placement == page.placement]
+    chosen.sort(key=lambda band: (band.position, band.pk))
+    chosen = [_for_visitor(band, visitor, bands) for band in chosen]
+    shown, seen = [], set()
+    for item in _show([b for b in chosen if b is not None], visitor, page, bands):
+        # A band already shown as another's fallback is not shown twice.
+        if item.items and item.band.pk not in seen:
+            seen.add(item.band.pk)
+            shown.append(item)
+    return shown
+
+
+def preview_band(band, visitor, page: PageContext) -> ShownBand:
+    """One band as this visitor would see it, enabled or not (for the admin's preview)."""
+    band.pinned_ids = list(band.pinned_products.values_list("pk", flat=True))
+    band.blocked_ids = set(band.blocked_products.values_list("pk", flat=True))
+    return _show([band], visitor, page, enabled_bands())[0]
+
+
+def _show(chosen, visitor, page, bands) -> list[ShownBand]:
+    """Fill the chosen bands; one with too few items is replaced by its filled fallback."""
+    reader = _Reader(visitor, page)
+    shown = reader.fill(chosen)
+    needing = [s for s in shown if len(s.items) < s.band.min_items and s.band.fallback_id]
+    fallbacks = {s.band.pk: bands.get(s.band.fallback_id) for s in needing}
+    filled = {s.band.pk: s for s in reader.fill([b for b in fallbacks.values() if b])}
+    result = []
+    for item in shown:
+        backup = fallbacks.get(item.band.pk)
+        if backup is not None and filled[backup.pk].items:
+            item = ShownBand(backup, filled[backup.pk].items, fallback_for=item.band)
+        result.append(item)
+    return result
+
+
+def _for_visitor(band, visitor, bands):
+    """With personalization off, a personal band gives way to its (non-personal) fallback."""
+    if visitor.personalization_on or band.algorithm not in PERSONAL_ALGORITHMS:
+        return band
+    fallback = bands.get(band.fallback_id)
+    if fallback is not None and fallback.algorithm not in PERSONAL_ALGORITHMS:
+        return fallback
+    return None
+
+
+class _Reader:
+    """Reads the results of several bands for one visitor and page in a fixed number of queries."""
+
+    def __init__(self, visitor, page: PageContext):
+        self.visitor = visitor
+        self.page = page
+        self._bought = None
+
+    def fill(self, bands) -> list[ShownBand]:
+        if not bands:
+            return []
+        stored = [band for band in bands if not band.is_live]
+        candidates = _stored_rows(stored, {band.pk: self._contexts(band) for band in stored})
+        for band in bands:
+            if band.is_live:
+                candidates[band.pk] = self._recently_viewed(band)
+        wanted = {pid for rows in candidates.values() for pid, _ in rows}
+        wanted.update(pid for band in bands for pid in band.pinned_ids)
+        products = Product.objects.active().for_cards().in_bulk(wanted) if wanted else {}
+        return [
+            ShownBand(band, self._items(band, candidates[band.pk], products)) for band in bands
+        ]
+
+    def _items(self, band, rows, products) -> list[BandItem]:
+        excluded = self._excluded(band)
+        items, seen = [], set()
+        pinned = [(pid, "Featured by the shop") for pid in band.pinned_ids]
+        for pid, reason in pinned + rows:
+            product = products.get(pid)
+            if product is None or pid in seen or pid in excluded or pid in band.blocked_ids:
+                continue
+            if band.exclude_out_of_stock and not product.in_stock:
+                continue
+            seen.add(pid)
+            items.append(BandItem(product, reason))
+            if len(items) == band.item_count:
+                break
+        return items
+
+    def _excluded(self, band) -> set[int]:
+        excluded = set(self.page.cart_product_ids)
+        if band.exclude_current and self.page.product is not None:
+            excluded.add(self.page.product.pk)
+        if band.exclude_purchased:
+            excluded |= self.bought()
+        return excluded
+
+    def bought(self) -> set[int]:
+        if self._bought is None:
+            self._bought = set()
+            if self.visitor.user_id:
+                self._bought = set(OrderLine.objects.filter(
+                    order__user_id=self.visitor.user_id).values_list("product_id", flat=True))
+        return self._bought
+
+    def _contexts(self, band) -> list[str]:
+        page, algorithm = self.page, band.algorithm
+        if algorithm in {Algorithm.BOUGHT_TOGETHER, Algorithm.ALSO_VIEWED, Algorithm.SIMILAR,
+                         Algorithm.SIMILAR_FACTORS}:
+            ids = [page.product.pk] if page.product is not None else page.cart_product_ids[:20]
+            return [context("product", pid) for pid in ids]
+        if algorithm in {Algorithm.FOR_YOU, Algorithm.DEALS}:
+            personal = [context("visitor", self.visitor.key)] if self.visitor.key else []
+            return personal + ([""] if algorithm == Algorithm.DEALS else [])
+        if algorithm == Algorithm.NEAR_YOU:
+            return [context("country", self.visitor.country)] if self.visitor.country else []
+        if algorithm == Algorithm.BEST_SELLERS and page.category_id:
+            return [context("category", page.category_id)]
+        return [""]
+
+    def _recently_viewed(self, band) -> list[tuple[int, str]]:
+        visitor = self.visitor
+        if visitor.user_id:
+            mine = Q(user_id=visitor.user_id)
+        elif visitor.session_key:
+            mine = Q(session_key=visitor.session_key, user__isnull=True)
+        else:
+            return []
+        since = timezone.now() - timezone.timedelta(days=band.lookback_days)
+        views = Event.objects.filter(mine, kind=Event.Kind.VIEW, created_at__gte=since).order_by(
+            "-created_at").values_list("product_id", "created_at")[:RECENTLY_VIEWED_SCAN]
+        rows, seen = [], set()
+        for pid, when in views:
+            if pid not in seen:
+                seen.add(pid)
+                rows.append((pid, _viewed(when)))
+        return rows
+
+
+def _viewed(when) -> str:
+    if timezone.now() - when < timezone.timedelta(minutes=1):
+        return "You viewed this just now"
+    return f"You viewed this {timesince(when, depth=1)} ago"
+
+
+def _stored_rows(bands, contexts) -> dict[int, list[tuple[int, str]]]:
+    """Each band's stored rows for its contexts, from the cache or one database query.
+
+    With several contexts (a cart's products) the rows are merged: a product keeps its best
+    score, best first.
+    """
+    keys = {(band.pk, ctx): f"band:{band.pk}:v{band.current_version}:{ctx}"
+            for band in bands for ctx in contexts[band.pk]}
+    cached = cache.get_many(list(keys.values())) if keys else {}
+    found = {pair: cached[key] for pair, key in keys.items() if key in cached}
+    missing = [pair for pair in keys if pair not in found]
+    if missing:
+        fresh = _results_from_db({band.pk: band for band in bands}, missing)
+        found.update(fresh)
+        cache.set_many({keys[pair]: rows for pair, rows in fresh.items()}, RESULTS_CACHE_SECONDS)
+    return {band.pk: _merged([found[(band.pk, ctx)] for ctx in contexts[band.pk]])
+            for band in bands}
+
+
+def _merged(lists) -> list[tuple[int, str]]:
+    if len(lists) == 1:
+        return [(pid, reason) for pid, _, reason in lists[0]]
+    best: dict[int, tuple[float, str]] = {}
+    for rows in lists:
+        for pid, score, reason in rows:
+            if pid not in best or score > best[pid][0]:
+                best[pid] = (score, reason)
+    return [(pid, reason) for pid, (_, reason) in sorted(best.items(),
+                                                         key=lambda item: (-item[1][0], item[0]))]
+
+
+def _results_from_db(bands, pairs) -> dict[tuple[int, str], list[tuple[int, float, str]]]:
+    """One query for every (band, context) pair; pairs without rows map to empty lists."""
+    wanted = Q()
+    for band_id, ctx in pairs:
+        wanted |= Q(band_id=band_id, version=bands[band_id].current_version, context=ctx)
+    found: dict[tuple[int, str], list] = {pair: [] for pair in pairs}
+    rows = BandResult.objects.filter(wanted).order_by("band_id", "context", "rank").values_list(
+        "band_id", "context", "product_id", "score", "reason")
+    for band_id, ctx, pid, score, reason in rows:
+        found[(band_id, ctx)].append((pid, score, reason))
+    return found
