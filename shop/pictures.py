@@ -39,6 +39,6 @@ def product_svg(icon: str, colour: str) -> str:
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="400" height="400">'
         f'<rect width="100" height="100" fill="{colour}" opacity="0.14"/>'
         '<rect width="100" height="100" fill="#ffffff" opacity="0.55"/>'
-        f'<g fill="{colour}" stroke="#00000026" stroke-width="1">{shape}</g>'
+        f'<g fill="{colour}" stroke="#00000059" stroke-width="1.2">{shape}</g>'
         "</svg>"
     )

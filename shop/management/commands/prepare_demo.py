@@ -18,7 +18,7 @@ class Command(BaseCommand):
         if Product.objects.exists():
             self.stdout.write("Demo data already present: keeping it (seed_demo resets it).")
         else:
-            call_command("seed_demo", stdout=self.stdout, stderr=self.stderr)
+            call_command("seed_demo")
         admin, created = User.objects.get_or_create(
             username=ADMIN_USERNAME, defaults={"is_staff": True, "is_superuser": True}
         )

@@ -1,0 +1,103 @@
+"""``manage.py seed_demo``: replace the demo catalog, shoppers and behaviour with fresh ones."""
+
+import sys
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from personalization import demo as behaviour_demo
+from shop import demo as catalog_demo
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete what an earlier seed_demo made, then generate a demo catalog, shoppers and "
+        "their behaviour. The same --seed and --until give the same rows."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--products", type=positive_int, default=2000)
+        parser.add_argument("--shoppers", type=positive_int, default=500)
+        parser.add_argument("--days", type=positive_int, default=90,
+                            help="Days of behaviour before --until.")
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--until", type=date.fromisoformat, default=None,
+                            help="YYYY-MM-DD; behaviour ends at its midnight UTC (default today).")
+        parser.add_argument("--no-bands", action="store_true",
+                            help="Load the default bands but don't compute them.")
+
+    def handle(self, *args, **options):
+        # tqdm redraws its line with "\r"; Django's OutputWrapper would end each redraw with a
+        # newline, so the bars write to the raw stream.
+        self.stream = options.get("stderr") or sys.stderr
+        self.quiet = options["verbosity"] == 0
+        until = datetime.combine(options["until"] or timezone.now().date(), time(), tzinfo=UTC)
+        params = behaviour_demo.Params(days=options["days"])
+        demo = behaviour_demo.simulate(options["seed"], options["products"], options["shoppers"],
+                                       until, params)
+        with transaction.atomic():
+            self.load_reference_data()
+            self.remove_earlier_demo_data()
+            first_product = self.create_catalog(demo)
+            first_user = self.create_shoppers(demo)
+            counts = self.simulate_behaviour(demo, first_product, first_user)
+        self.report(demo, counts, until)
+        call_command("setup_bands", stdout=self.stdout)
+        if not options["no_bands"]:
+            call_command("recompute_bands", stdout=self.stdout)
+
+    @contextmanager
+    def step(self, name: str, total: int, unit: str = "row"):
+        """A progress bar on stderr; yields the function that advances it."""
+        with tqdm(total=total, desc=name, unit=unit, file=self.stream, disable=self.quiet,
+                  dynamic_ncols=True) as bar:
+            yield bar.update
+
+    def load_reference_data(self):
+        with self.step("Loading reference data", 1, "step") as advance:
+            call_command("loaddata", "colours", "materials", "categories", verbosity=0)
+            advance(1)
+
+    def remove_earlier_demo_data(self):
+        with self.step("Removing earlier demo data", 2, "step") as advance:
+            behaviour_demo.delete_demo_behaviour()
+            advance(1)
+            catalog_demo.delete_demo_catalog()
+            advance(1)
+
+    def create_catalog(self, demo) -> int:
+        with self.step("Creating catalog", len(demo.products), "product") as advance:
+            try:
+                return catalog_demo.write_catalog(demo.brands, demo.products, advance)
+            except KeyError as error:
+                raise CommandError(f"Reference data lacks {error}: check fixtures/.") from error
+
+    def create_shoppers(self, demo) -> int:
+        with self.step("Creating shoppers", len(demo.shoppers), "shopper") as advance:
+            return behaviour_demo.write_shoppers(demo.shoppers, advance)
+
+    def simulate_behaviour(self, demo, first_product: int, first_user: int):
+        with self.step("Simulating behaviour", len(demo.plan.starts), "session") as advance:
+            return behaviour_demo.write_sessions(demo.sessions, demo.products, first_product,
+                                                 first_user, advance)
+
+    def report(self, demo, counts, until: datetime):
+        self.stdout.write(self.style.SUCCESS(
+            f"Seeded {len(demo.products):,} products from {len(demo.brands)} brands, "
+            f"{len(demo.shoppers):,} shoppers, {counts['orders']:,} orders with "
+            f"{counts['order lines']:,} lines, and {counts['events']:,} events "
+            f"({counts['view']:,} views, {counts['cart_add']:,} cart adds, "
+            f"{counts['purchase']:,} purchases) up to {until:%Y-%m-%d}."
+        ))
