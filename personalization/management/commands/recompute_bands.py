@@ -1,5 +1,4 @@
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from personalization.models import Band
 from personalization.tasks import recompute_band
@@ -22,7 +21,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No computed band with slug: {', '.join(sorted(unknown))}")
         else:
             bands = bands.filter(is_enabled=True)
-        for band in tqdm(list(bands), desc="Bands", unit="band", file=self.stderr):
+        for band in bands:
             if queue:
                 recompute_band.delay(band.pk)
                 continue
