@@ -116,6 +116,11 @@ class Product(models.Model):
     stock = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    units_sold = models.PositiveIntegerField(
+        default=0, editable=False,
+        help_text="Units sold in the last 30 days, refreshed by a Celery task; sorts by "
+                  "best selling.",
+    )
 
     objects = ProductQuerySet.as_manager()
 
@@ -125,6 +130,7 @@ class Product(models.Model):
             models.Index(fields=["is_active", "category", "price"]),
             models.Index(fields=["is_active", "price"]),
             models.Index(fields=["is_active", "-created_at"]),
+            models.Index(fields=["is_active", "-units_sold"]),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_gte_0"),
