@@ -147,6 +147,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     for folder in ("queue", "processed"):
         (CELERY_DATA_DIR / folder).mkdir(parents=True, exist_ok=True)
+elif CELERY_BROKER_URL.startswith("redis"):
+    # A task taken by a worker that died is handed out again after this many seconds; it must
+    # exceed the longest task (acks_late) or a slow task would run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    }
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (REDIS_URL or None)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
