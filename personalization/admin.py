@@ -72,10 +72,6 @@ class BandAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         form.instance.sync_schedule()
 
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        transaction.on_commit(forget_cached_bands)
-
     @admin.action(description="Recompute now")
     def recompute_now(self, request, queryset):
         computed = [band for band in queryset if not band.is_live]

@@ -7,7 +7,14 @@ class PersonalizationConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db import transaction
+        from django.db.models.signals import post_delete
 
+        from .bands import forget_cached_bands
+        from .models import Band, delete_schedule
         from .tracking import join_history_on_login
 
         user_logged_in.connect(join_history_on_login, dispatch_uid="join_history_on_login")
+        post_delete.connect(delete_schedule, sender=Band, dispatch_uid="band_delete_schedule")
+        post_delete.connect(lambda **kwargs: transaction.on_commit(forget_cached_bands),
+                            sender=Band, weak=False, dispatch_uid="band_delete_forget_cache")

@@ -100,7 +100,9 @@ def _show(chosen, visitor, page, bands) -> list[ShownBand]:
     reader = _Reader(visitor, page)
     shown = reader.fill(chosen)
     needing = [s for s in shown if len(s.items) < s.band.min_items and s.band.fallback_id]
-    fallbacks = {s.band.pk: bands.get(s.band.fallback_id) for s in needing}
+    fallbacks = {s.band.pk: _for_visitor(bands.get(s.band.fallback_id), visitor, bands)
+                 for s in needing if bands.get(s.band.fallback_id)}
+    fallbacks = {pk: band for pk, band in fallbacks.items() if band is not None}
     filled = {s.band.pk: s for s in reader.fill([b for b in fallbacks.values() if b])}
     result = []
     for item in shown:
@@ -128,6 +130,7 @@ class _Reader:
         self.visitor = visitor
         self.page = page
         self._bought = None
+        self._views = None
 
     def fill(self, bands) -> list[ShownBand]:
         if not bands:
@@ -192,22 +195,28 @@ class _Reader:
         return [""]
 
     def _recently_viewed(self, band) -> list[tuple[int, str]]:
-        visitor = self.visitor
-        if visitor.user_id:
-            mine = Q(user_id=visitor.user_id)
-        elif visitor.session_key:
-            mine = Q(session_key=visitor.session_key, user__isnull=True)
-        else:
-            return []
         since = timezone.now() - timezone.timedelta(days=band.lookback_days)
-        views = Event.objects.filter(mine, kind=Event.Kind.VIEW, created_at__gte=since).order_by(
-            "-created_at").values_list("product_id", "created_at")[:RECENTLY_VIEWED_SCAN]
         rows, seen = [], set()
-        for pid, when in views:
-            if pid not in seen:
+        for pid, when in self.views():
+            if when >= since and pid not in seen:
                 seen.add(pid)
                 rows.append((pid, _viewed(when)))
         return rows
+
+    def views(self) -> list[tuple[int, object]]:
+        """The visitor's latest product views, newest first, read once for all live bands."""
+        if self._views is None:
+            self._views = []
+            visitor = self.visitor
+            if visitor.user_id:
+                mine = Q(user_id=visitor.user_id)
+            elif visitor.session_key:
+                mine = Q(session_key=visitor.session_key, user__isnull=True)
+            else:
+                return self._views
+            self._views = list(Event.objects.filter(mine, kind=Event.Kind.VIEW).order_by(
+                "-created_at").values_list("product_id", "created_at")[:RECENTLY_VIEWED_SCAN])
+        return self._views
 
 
 def _viewed(when) -> str:

@@ -166,16 +166,24 @@ class Band(models.Model):
             if self.periodic_task_id:
                 PeriodicTask.objects.filter(pk=self.periodic_task_id).delete()
             return
-        fields = {
-            "crontab": self.schedule, "task": "personalization.tasks.recompute_band",
-            "args": json.dumps([self.pk]), "enabled": self.is_enabled,
-        }
-        task, _ = PeriodicTask.objects.update_or_create(
-            name=f"Recompute band “{self.slug}”", defaults=fields
-        )
+        task = PeriodicTask.objects.filter(pk=self.periodic_task_id).first() or PeriodicTask()
+        task.name = f"Recompute band “{self.slug}”"
+        task.crontab = self.schedule
+        task.task = "personalization.tasks.recompute_band"
+        task.args = json.dumps([self.pk])
+        task.enabled = self.is_enabled
+        task.save()
         if self.periodic_task_id != task.pk:
             Band.objects.filter(pk=self.pk).update(periodic_task=task)
             self.periodic_task = task
+
+
+def delete_schedule(sender, instance, **kwargs):
+    """post_delete receiver: a deleted band's beat task goes too (bulk deletes included)."""
+    if instance.periodic_task_id:
+        from django_celery_beat.models import PeriodicTask
+
+        PeriodicTask.objects.filter(pk=instance.periodic_task_id).delete()
 
 
 class BandResultQuerySet(models.QuerySet):
@@ -191,8 +199,10 @@ class BandResultQuerySet(models.QuerySet):
         the version still finds its rows. ``started`` (a ``time.monotonic()`` reading) makes the
         band record how long the whole recompute took, writes included.
         """
-        Band.objects.filter(pk=band.pk).update(last_version=models.F("last_version") + 1)
-        version = Band.objects.values_list("last_version", flat=True).get(pk=band.pk)
+        with transaction.atomic():
+            # The UPDATE locks the row until the read, so two runs never share a number.
+            Band.objects.filter(pk=band.pk).update(last_version=models.F("last_version") + 1)
+            version = Band.objects.values_list("last_version", flat=True).get(pk=band.pk)
         rank = rows.groupby("context", sort=False).cumcount()
         self.bulk_create(
             (BandResult(band=band, version=version, context=ctx, product_id=int(pid), rank=int(r),

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+import kombu.pools
 import pytest
 from django.conf import settings
 from django.test import override_settings
@@ -131,6 +132,8 @@ def point_celery_at(broker_url: str, *, queue: str):
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps closed pools in a global registry; the next publish would reuse one.
+    kombu.pools.reset()
 
 
 @pytest.fixture(scope="session", autouse=True)
