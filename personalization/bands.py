@@ -23,6 +23,10 @@ BANDS_CACHE_KEY = "bands:enabled:v1"
 BANDS_CACHE_SECONDS = 60
 RESULTS_CACHE_SECONDS = 3600
 RECENTLY_VIEWED_SCAN = 60
+CANDIDATE_MARGIN = 4
+# What a band's product card shows; the description and the rest stay in the database.
+CARD_FIELDS = ["name", "slug", "price", "compare_at_price", "stock", "brand__name",
+               "category__icon", "colour__name", "colour__hex"]
 PERSONAL_ALGORITHMS = {Algorithm.RECENTLY_VIEWED, Algorithm.FOR_YOU, Algorithm.DEALS}
 
 
@@ -140,12 +144,26 @@ class _Reader:
         for band in bands:
             if band.is_live:
                 candidates[band.pk] = self._recently_viewed(band)
-        wanted = {pid for rows in candidates.values() for pid, _ in rows}
-        wanted.update(pid for band in bands for pid in band.pinned_ids)
-        products = Product.objects.active().for_cards().in_bulk(wanted) if wanted else {}
+        wanted = set()
+        for band in bands:
+            candidates[band.pk] = self._likely(band, candidates[band.pk])
+            wanted.update(pid for pid, _ in candidates[band.pk])
+            wanted.update(band.pinned_ids)
+        products = Product.objects.active().for_cards().only(*CARD_FIELDS).in_bulk(
+            wanted) if wanted else {}
         return [
             ShownBand(band, self._items(band, candidates[band.pk], products)) for band in bands
         ]
+
+    def _likely(self, band, rows) -> list[tuple[int, str]]:
+        """The first rows that can still be shown, with a margin for unknown ones (stock).
+
+        Stored rows hold three times what a band shows; loading them all as products costs more
+        than the rest of the page, so known exclusions are dropped before the products query.
+        """
+        excluded = self._excluded(band) | band.blocked_ids
+        kept = [(pid, reason) for pid, reason in rows if pid not in excluded]
+        return kept[:band.item_count + CANDIDATE_MARGIN]
 
     def _items(self, band, rows, products) -> list[BandItem]:
         excluded = self._excluded(band)
@@ -211,7 +229,9 @@ class _Reader:
             if visitor.user_id:
                 mine = Q(user_id=visitor.user_id)
             elif visitor.session_key:
-                mine = Q(session_key=visitor.session_key, user__isnull=True)
+                # The visit key alone: with "user IS NULL" too, databases pick the user index
+                # and scan every anonymous view.
+                mine = Q(session_key=visitor.session_key)
             else:
                 return self._views
             self._views = list(Event.objects.filter(mine, kind=Event.Kind.VIEW).order_by(
