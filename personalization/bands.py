@@ -229,13 +229,16 @@ class _Reader:
             if visitor.user_id:
                 mine = Q(user_id=visitor.user_id)
             elif visitor.session_key:
-                # The visit key alone: with "user IS NULL" too, databases pick the user index
-                # and scan every anonymous view.
                 mine = Q(session_key=visitor.session_key)
             else:
                 return self._views
-            self._views = list(Event.objects.filter(mine, kind=Event.Kind.VIEW).order_by(
-                "-created_at").values_list("product_id", "created_at")[:RECENTLY_VIEWED_SCAN])
+            views = Event.objects.filter(mine, kind=Event.Kind.VIEW).order_by(
+                "-created_at").values_list("product_id", "created_at", "user_id")
+            # An anonymous visitor sees only anonymous views. That is checked here rather than
+            # with "user IS NULL" in SQL, which makes databases pick the user index and scan
+            # every anonymous view.
+            self._views = [(pid, when) for pid, when, user_id in views[:RECENTLY_VIEWED_SCAN]
+                           if user_id == visitor.user_id]
         return self._views
 
 
