@@ -28,7 +28,7 @@ EVENT_KINDS = ["view", "cart_add"]
 
 def _stored_count(band) -> int:
     """Keep more rows than the band shows: exclusions and blocks drop some at read time."""
-    return band.item_count * 3
+    return band.item_count * 2
 
 
 def _since(band, now, windows=1):

@@ -168,12 +168,13 @@ def test_stale_run_does_not_switch_back_and_drops_its_rows(products):
     def fast_run():
         BandResult.objects.replace(Band.objects.get(pk=band.pk), result_frame(fast_rows))
 
-    first_insert = run_inside(
-        lambda sql: sql.startswith('INSERT INTO "personalization_bandresult"'), fast_run,
+    # Just before the slow run's switch (after it has written its rows, by COPY or INSERT).
+    before_switch = run_inside(
+        lambda sql: sql.startswith("SELECT") and '"current_version"' in sql, fast_run,
         before=True)
-    with connection.execute_wrapper(first_insert):
-        returned = BandResult.objects.replace(Band.objects.get(pk=band.pk),
-                                              result_frame(slow_rows))
+    slow_band = Band.objects.get(pk=band.pk)
+    with connection.execute_wrapper(before_switch):
+        returned = BandResult.objects.replace(slow_band, result_frame(slow_rows))
 
     band.refresh_from_db()
     assert returned == band.current_version == 3
