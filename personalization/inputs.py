@@ -1,8 +1,11 @@
-"""Loading the algorithms' input frames from the database, one query each, in chunks.
+"""Loading the algorithms' input frames from the database, one query each.
 
-Rows are streamed from a cursor in chunks and turned into columns as they come, so a million
-order lines never exist as a million model instances or tuples at once.
+On PostgreSQL the query's rows come through ``COPY … TO STDOUT`` as CSV straight into pandas
+(2.3× faster than fetching millions of Python tuples, measured in BENCHMARKS.md); elsewhere they
+are fetched in chunks. Either way no model instance is built.
 """
+
+import io
 
 import pandas as pd
 from django.db import connection
@@ -20,20 +23,46 @@ def frame(queryset, columns: dict[str, str], *, datetimes=(), floats=()) -> pd.D
     """Run ``queryset.values_list(*columns.values())`` and return its rows as a DataFrame.
 
     ``columns`` maps frame column names to field paths. Datetime columns become UTC
-    ``datetime64``; float columns become ``float64`` (decimals included).
+    ``datetime64``; float columns become ``float64`` (decimals included, NULL as NaN).
     """
     sql, params = queryset.values_list(*columns.values()).query.sql_with_params()
-    chunks = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(CHUNK_ROWS):
-            chunks.append(pd.DataFrame.from_records(rows, columns=list(columns)))
-    data = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=list(columns))
+    names = list(columns)
+    if connection.vendor == "postgresql":
+        data = _copied(sql, params, names, floats)
+    else:
+        data = _fetched(sql, params, names)
     for name in datetimes:
         data[name] = pd.to_datetime(data[name], utc=True, format="ISO8601")
     for name in floats:
         data[name] = pd.to_numeric(data[name], errors="coerce").astype("float64")
     return data
+
+
+def _fetched(sql, params, names) -> pd.DataFrame:
+    chunks = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            chunks.append(pd.DataFrame.from_records(rows, columns=names))
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=names)
+
+
+def _copied(sql, params, names, floats) -> pd.DataFrame:
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    query = psycopg.ClientCursor(raw).mogrify(sql, params)
+    buffer = io.BytesIO()
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    if not buffer.getbuffer().nbytes:
+        return pd.DataFrame(columns=names)
+    # Only numeric columns read an empty field as NULL; an empty text stays "".
+    return pd.read_csv(buffer, names=names, header=None, keep_default_na=False,
+                       na_values={name: [""] for name in floats})
 
 
 def order_lines(*, since=None) -> pd.DataFrame:
