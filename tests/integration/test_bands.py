@@ -4,7 +4,6 @@ import io
 import json
 import os
 import socket
-import time
 
 import pytest
 import redis
@@ -17,25 +16,11 @@ from personalization.models import Band, BandResult
 from personalization.tasks import recompute_band
 from shop.models import Colour, Material, Order, Product
 from tests.factories import BrandFactory, CategoryFactory, DepartmentFactory, ProductFactory
+from tests.integration.helpers import CHECKOUT, wait_for
 from tests.personalization.factories import store
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-CHECKOUT = {
-    "full_name": "Ada Lovelace",
-    "email": "ada@example.com",
-    "address": "12 St James's Square\nLondon",
-    "country": "GB",
-}
-
-
-def wait_for(condition, timeout=30, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(interval)
-    return condition()
 
 
 @pytest.fixture(autouse=True)

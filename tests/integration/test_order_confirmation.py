@@ -1,30 +1,15 @@
 """An order placed through the site is confirmed by a real Celery worker over Redis."""
 
-import time
 
 import pytest
 from django.urls import reverse
 
 from shop.models import Order
 from tests.factories import ProductFactory
+from tests.integration.helpers import CHECKOUT, wait_for
 
 pytestmark = pytest.mark.integration
 
-CHECKOUT = {
-    "full_name": "Ada Lovelace",
-    "email": "ada@example.com",
-    "address": "12 St James's Square\nLondon",
-    "country": "GB",
-}
-
-
-def wait_for(condition, timeout=20, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(interval)
-    return condition()
 
 
 def test_worker_mails_the_confirmation_of_a_placed_order(
