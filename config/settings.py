@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -69,6 +70,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# SQLite builds the product facet indexes without their INCLUDE columns; only PostgreSQL's
+# covering indexes need them, so its warning about that is noise here.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 WSGI_APPLICATION = "config.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -165,6 +169,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Fixed jobs; beat copies them into django-celery-beat's tables, where admins can change them.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-sales-counts": {
+        "task": "shop.tasks.refresh_sales_counts",
+        "schedule": crontab(minute=7),
+    },
+}
 CELERY_TIMEZONE = "UTC"
 
 # --- Auth -----------------------------------------------------------------------------------

@@ -8,5 +8,6 @@ admin.site.index_title = "Tune the shop"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("personalization.urls")),
+    path("account/", include("preferences.urls")),
     path("", include("shop.urls")),
 ]

@@ -1,10 +1,16 @@
+from datetime import timedelta
+
 from celery import shared_task
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Order
+from .models import Order, OrderLine, Product
+
+SALES_WINDOW_DAYS = 30
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -19,3 +25,18 @@ def send_order_confirmation(order_id: int) -> None:
         send_mail(f"Your Tailor order {order.number}", body, None, [order.email])
         order.confirmation_sent_at = timezone.now()
         order.save(update_fields=["confirmation_sent_at"])
+
+
+@shared_task
+def refresh_sales_counts() -> int:
+    """Set ``Product.units_sold`` to the units sold in the last 30 days; return rows changed.
+
+    Counts order lines of orders not cancelled. One UPDATE, which rewrites only the products
+    whose number changed (others sold nothing: 0). Running it again gives the same numbers.
+    """
+    since = timezone.now() - timedelta(days=SALES_WINDOW_DAYS)
+    sold = (OrderLine.objects.filter(product=OuterRef("pk"), order__created_at__gte=since)
+            .exclude(order__status=Order.Status.CANCELLED)
+            .values("product").annotate(units=Sum("quantity")).values("units"))
+    fresh = Coalesce(Subquery(sold), Value(0), output_field=IntegerField())
+    return Product.objects.filter(~Q(units_sold=fresh)).update(units_sold=fresh)

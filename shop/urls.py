@@ -7,6 +7,7 @@ app_name = "shop"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("products/", views.products, name="products"),
     path("c/<slug:slug>/", views.category, name="category"),
     path("b/<slug:slug>/", views.brand, name="brand"),
     path("search/", views.search, name="search"),

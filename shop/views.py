@@ -1,6 +1,5 @@
 """Storefront pages: home, listings, product, cart, checkout, orders and accounts."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -10,9 +9,10 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from personalization.bands import PageContext, bands_for
 from personalization.models import Placement
@@ -23,6 +23,7 @@ from personalization.tracking import (
     record_view,
 )
 from personalization.visitors import VISIT_KEY
+from preferences.listing import build_listing
 
 from .cart import Cart
 from .checkout import CheckoutError, place_order
@@ -30,7 +31,6 @@ from .forms import CheckoutForm, QuantityForm, SignupForm
 from .models import Brand, Category, Order, Product, Shopper
 from .pictures import HEX_COLOUR, product_svg
 
-SEARCH_MAX_LENGTH = 100
 LAST_ORDERS_SESSION_KEY = "last_orders"
 
 
@@ -49,38 +49,60 @@ def home(request):
     })
 
 
-def _listing(request, products, *, title, template_context=None):
-    """Render a paginated product listing; a page past the end shows the last page."""
-    paginator = Paginator(products.for_cards().order_by("name", "pk"), settings.TAILOR_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(request, "shop/product_list.html", {
-        "title": title, "page_obj": page, **(template_context or {}),
+def _is_htmx(request):
+    """An htmx swap of the results (a history restore wants the whole page)."""
+    return bool(request.headers.get("HX-Request")
+                and not request.headers.get("HX-History-Restore-Request"))
+
+
+def _listing_page(request, listing, *, title, template_context=None):
+    """Render a listing: the whole page, or only its results for an htmx swap."""
+    if listing.redirect_url:
+        return redirect(listing.redirect_url)
+    htmx = _is_htmx(request)
+    template = "shop/product_list.html#results" if htmx else "shop/product_list.html"
+    response = render(request, template, {
+        "title": title, "listing": listing, "page_obj": listing.page, "htmx": htmx,
+        **(template_context or {}),
     })
+    if htmx:
+        response["HX-Push-Url"] = listing.url
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
+@require_safe
+def products(request):
+    listing = build_listing(request, Product.objects.active())
+    return _listing_page(request, listing, title="All products")
+
+
+@require_safe
 def category(request, slug):
     category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
-    products = Product.objects.active().filter(
-        Q(category=category) | Q(category__parent=category)
-    )
-    return _listing(request, products, title=category.name, template_context={
+    listing = build_listing(request, Product.objects.active(), fixed={"category": slug})
+    if listing.redirect_url or _is_htmx(request):
+        return _listing_page(request, listing, title=category.name)
+    return _listing_page(request, listing, title=category.name, template_context={
         "category": category,
         "bands": _bands(request, Placement.CATEGORY, category_id=category.pk),
-        "subcategories": list(category.children.all()) if category.is_department else [],
+        "subcategories": listing.filterset.options.children(category.pk),
     })
 
 
+@require_safe
 def brand(request, slug):
     brand = get_object_or_404(Brand, slug=slug)
-    return _listing(request, Product.objects.active().filter(brand=brand), title=brand.name,
-                    template_context={"brand": brand})
+    listing = build_listing(request, Product.objects.active(), fixed={"brand": slug})
+    return _listing_page(request, listing, title=brand.name, template_context={"brand": brand})
 
 
+@require_safe
 def search(request):
-    query = request.GET.get("q", "")[:SEARCH_MAX_LENGTH].strip()
-    products = Product.objects.active().search(query)
-    return _listing(request, products, title=f"Results for “{query}”" if query else "Search",
-                    template_context={"query": query})
+    listing = build_listing(request, Product.objects.active(), required=("q",))
+    query = (listing.filterset.cleaned.get("q") or "") if listing.filterset else ""
+    return _listing_page(request, listing, title=f"Results for “{query}”" if query else "Search",
+                         template_context={"query": query})
 
 
 def product_detail(request, slug):

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from personalization import demo as behaviour_demo
 from shop import demo as catalog_demo
+from shop.tasks import refresh_sales_counts
 
 
 def positive_int(text: str) -> int:
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             first_user = self.create_shoppers(demo)
             counts = self.simulate_behaviour(demo, first_product, first_user)
         self.report(demo, counts, until)
+        refresh_sales_counts()
         call_command("setup_bands", stdout=self.stdout)
         if not options["no_bands"]:
             call_command("recompute_bands", stdout=self.stdout)
