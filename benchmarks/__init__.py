@@ -1,0 +1,1 @@
+"""Benchmarks run by hand (`make bench`): they measure speed and memory and write BENCHMARKS.md."""
