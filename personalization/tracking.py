@@ -8,7 +8,7 @@ database refuses the write, the page renders anyway and the failure is logged.
 import logging
 import secrets
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from .models import Event
 from .visitors import VISIT_KEY
@@ -41,15 +41,8 @@ def _events(request, kind, product_ids, *, page, band=None, quantities=None):
 
 
 def _store(events):
-    # Don't wait for the WAL flush when the events have a transaction of their own: an event
-    # lost in a crash costs nothing, and the wait was most of tracking's time per page
-    # (BENCHMARKS.md). Inside someone else's transaction it would apply to theirs too.
-    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
     try:
         with transaction.atomic():
-            if relaxed:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             Event.objects.bulk_create(events)
     except DatabaseError:
         logger.warning("Tracking skipped: could not store %d event(s).", len(events),
