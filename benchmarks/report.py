@@ -35,8 +35,9 @@ possible:
   page's layout — same base template, same number of cards with the same card markup — from
   objects built at import, with no database access and no tracking;
 - tracking: the same calls and the same request path with tracking switched off;
-- recompute: an idle process with the same imports (memory), the bare database fetch for the
-  input frames, and the bare sparse product BᵀB for "Frequently bought together".
+- recompute: an idle process with the same imports (memory), the rows' bare transfer
+  (`COPY … TO STDOUT`, unparsed) for the input frames, and the bare sparse product BᵀB for
+  "Frequently bought together".
 
 Times are medians unless stated; p99 is the 99th percentile. Each section states its date,
 machine, command and data size. Targets come from the issues; a missed target says so.
