@@ -114,12 +114,21 @@ def _preview(band, data):
 
 @admin.register(BandResult)
 class BandResultAdmin(admin.ModelAdmin):
-    list_display = ["band", "version", "context", "rank", "product", "score", "reason"]
+    """Read-only: each row is one context's ranked items in one version of a band."""
+
+    list_display = ["band", "version", "context", "item_count", "first_items"]
     list_filter = ["band"]
-    search_fields = ["context", "product__name"]
-    list_select_related = ["band", "product"]
-    raw_id_fields = ["product"]
+    search_fields = ["context"]
+    list_select_related = ["band"]
     show_full_result_count = False
+
+    @admin.display(description="items")
+    def item_count(self, result):
+        return len(result.items)
+
+    @admin.display(description="first items (product id: reason)")
+    def first_items(self, result):
+        return "; ".join(f"{pid}: {reason}" for pid, _, reason in result.items[:3])
 
     def has_add_permission(self, request):
         return False

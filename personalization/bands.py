@@ -8,12 +8,15 @@ visitor's events and one for what they bought, and the same again once for fallb
 """
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from shop.cards import ProductCard, cards
 from shop.models import OrderLine, Product
 
 from .algorithms import context
@@ -24,16 +27,14 @@ BANDS_CACHE_SECONDS = 60
 RESULTS_CACHE_SECONDS = 3600
 RECENTLY_VIEWED_SCAN = 60
 CANDIDATE_MARGIN = 4
-# What a band's product card shows; the description and the rest stay in the database.
-CARD_FIELDS = ["name", "slug", "price", "compare_at_price", "stock", "brand__name",
-               "category__icon", "colour__name", "colour__hex"]
 PERSONAL_ALGORITHMS = {Algorithm.RECENTLY_VIEWED, Algorithm.FOR_YOU, Algorithm.DEALS}
 
 
 @dataclass
 class BandItem:
-    product: Product
+    card: ProductCard
     reason: str
+    link: str = ""
 
 
 @dataclass
@@ -149,8 +150,7 @@ class _Reader:
             candidates[band.pk] = self._likely(band, candidates[band.pk])
             wanted.update(pid for pid, _ in candidates[band.pk])
             wanted.update(band.pinned_ids)
-        products = Product.objects.active().for_cards().only(*CARD_FIELDS).in_bulk(
-            wanted) if wanted else {}
+        products = cards(wanted)
         return [
             ShownBand(band, self._items(band, candidates[band.pk], products)) for band in bands
         ]
@@ -166,7 +166,9 @@ class _Reader:
         return kept[:band.item_count + CANDIDATE_MARGIN]
 
     def _items(self, band, rows, products) -> list[BandItem]:
+        """The band's cards in order, each linking through the click tracker."""
         excluded = self._excluded(band)
+        click = f"{reverse('personalization:click')}?"
         items, seen = [], set()
         pinned = [(pid, "Featured by the shop") for pid in band.pinned_ids]
         for pid, reason in pinned + rows:
@@ -176,7 +178,8 @@ class _Reader:
             if band.exclude_out_of_stock and not product.in_stock:
                 continue
             seen.add(pid)
-            items.append(BandItem(product, reason))
+            query = urlencode({"band": band.slug, "product": pid, "page": self.page.placement})
+            items.append(BandItem(product, reason, click + query))
             if len(items) == band.item_count:
                 break
         return items
@@ -285,8 +288,7 @@ def _results_from_db(bands, pairs) -> dict[tuple[int, str], list[tuple[int, floa
     for band_id, ctx in pairs:
         wanted |= Q(band_id=band_id, version=bands[band_id].current_version, context=ctx)
     found: dict[tuple[int, str], list] = {pair: [] for pair in pairs}
-    rows = BandResult.objects.filter(wanted).order_by("band_id", "context", "rank").values_list(
-        "band_id", "context", "product_id", "score", "reason")
-    for band_id, ctx, pid, score, reason in rows:
-        found[(band_id, ctx)].append((pid, score, reason))
+    rows = BandResult.objects.filter(wanted).values_list("band_id", "context", "items")
+    for band_id, ctx, items in rows:
+        found[(band_id, ctx)] = [tuple(item) for item in items]
     return found

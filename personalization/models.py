@@ -203,7 +203,7 @@ class BandResultQuerySet(models.QuerySet):
             # The UPDATE locks the row until the read, so two runs never share a number.
             Band.objects.filter(pk=band.pk).update(last_version=models.F("last_version") + 1)
             version = Band.objects.values_list("last_version", flat=True).get(pk=band.pk)
-        self._write(band, version, rows)
+        contexts = self._write(band, version, rows)
         with transaction.atomic():
             current = Band.objects.select_for_update().values_list(
                 "current_version", flat=True).get(pk=band.pk)
@@ -212,34 +212,45 @@ class BandResultQuerySet(models.QuerySet):
                 return current
             Band.objects.filter(pk=band.pk).update(
                 current_version=version, last_computed_at=timezone.now(),
-                last_duration_ms=_elapsed_ms(started), context_count=rows["context"].nunique(),
+                last_duration_ms=_elapsed_ms(started), context_count=contexts,
                 result_count=len(rows),
             )
             self.filter(band=band, version__lt=version).exclude(version=current).delete()
         band.current_version = version
         return version
 
-    def _write(self, band, version, rows):
-        """Insert the rows: PostgreSQL's COPY (about 15× faster at millions of rows), else
-        bulk_create."""
-        rank = rows.groupby("context", sort=False).cumcount()
-        values = zip(rows["context"], rows["product_id"].astype("int64"),
-                     rows["score"].astype("float64"), rows["reason"], rank, strict=True)
+    def _write(self, band, version, rows) -> int:
+        """Insert one row per context; return how many. PostgreSQL's COPY, else bulk_create."""
+        packed = packed_items(rows)
         connection = connections[self.db]
         if connection.vendor == "postgresql":
-            columns = "band_id, version, context, product_id, rank, score, reason"
+            columns = "band_id, version, context, items"
             with connection.cursor() as cursor, cursor.cursor.copy(
                     f"COPY {BandResult._meta.db_table} ({columns}) FROM STDIN") as copy:
-                for ctx, pid, score, reason, r in values:
-                    copy.write_row((band.pk, version, ctx, int(pid), int(r), float(score),
-                                    reason))
-            return
+                for ctx, items in packed:
+                    copy.write_row((band.pk, version, ctx, json.dumps(items)))
+            return len(packed)
         self.bulk_create(
-            (BandResult(band=band, version=version, context=ctx, product_id=int(pid), rank=int(r),
-                        score=float(score), reason=reason)
-             for ctx, pid, score, reason, r in values),
-            batch_size=5000,
+            (BandResult(band=band, version=version, context=ctx, items=items)
+             for ctx, items in packed),
+            batch_size=2000,
         )
+        return len(packed)
+
+
+def packed_items(rows) -> list[tuple[str, list]]:
+    """``(context, [[product_id, score, reason], …])`` per context of a ranked result frame,
+    contexts and items in the frame's order."""
+    contexts = rows["context"].tolist()
+    items = [[pid, score, reason] for pid, score, reason in zip(
+        rows["product_id"].astype("int64").tolist(), rows["score"].astype("float64").tolist(),
+        rows["reason"].tolist(), strict=True)]
+    packed, start = [], 0
+    for end in range(1, len(contexts) + 1):
+        if end == len(contexts) or contexts[end] != contexts[start]:
+            packed.append((contexts[start], items[start:end]))
+            start = end
+    return packed
 
 
 def _elapsed_ms(started):
@@ -247,18 +258,32 @@ def _elapsed_ms(started):
 
 
 class BandResult(models.Model):
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="results")
+    """One context's ranked items in one version of a band's results.
+
+    ``items`` is ``[[product id, score, reason], …]``, best first. One row per context rather
+    than per item: a page reads whole contexts, and a recompute writes a sixteenth of the rows
+    (BENCHMARKS.md, recompute).
+    """
+
+    # The unique constraint's index starts with the band: no index of its own.
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="results",
+                             db_index=False)
     version = models.PositiveIntegerField()
     context = models.CharField(max_length=60, blank=True)
-    product = models.ForeignKey("shop.Product", on_delete=models.CASCADE, related_name="+")
-    rank = models.PositiveSmallIntegerField()
-    score = models.FloatField()
-    reason = models.CharField(max_length=200)
+    items = models.JSONField(default=list, help_text="[[product id, score, reason], …], best "
+                                                     "first.")
 
     objects = BandResultQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["band", "version", "context", "rank"])]
+        constraints = [
+            models.UniqueConstraint(fields=["band", "version", "context"],
+                                    name="band_result_one_row_per_context"),
+        ]
 
     def __str__(self):
-        return f"{self.band.slug} v{self.version} {self.context or '(all)'} #{self.rank}"
+        return f"{self.band.slug} v{self.version} {self.context or '(all)'}"
+
+    @property
+    def product_ids(self) -> list[int]:
+        return [item[0] for item in self.items]

@@ -85,10 +85,11 @@ def catalog_options() -> CatalogOptions:
 def recommendations(visitor_key: str) -> list[int]:
     """Product ids of the first enabled "for you" band for a visitor, best first; one query."""
     band = Band.objects.filter(is_enabled=True, algorithm=Algorithm.FOR_YOU).order_by("pk")
-    return list(BandResult.objects.filter(
+    items = BandResult.objects.filter(
         band=Subquery(band.values("pk")[:1]), version=F("band__current_version"),
         context=context("visitor", visitor_key),
-    ).order_by("rank").values_list("product_id", flat=True)[:RECOMMENDED_CAP])
+    ).values_list("items", flat=True).first()
+    return [item[0] for item in (items or [])[:RECOMMENDED_CAP]]
 
 
 class ListingForm(forms.Form):

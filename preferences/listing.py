@@ -21,6 +21,8 @@ from django.core.exceptions import BadRequest
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 
+from shop.cards import ProductCard
+
 from .defaults import listing_params, saved_preference
 from .facets import Chip, Facet, chips, facets, total
 from .filters import ProductFilter, catalog_options, sort_choices
@@ -294,5 +296,5 @@ def paginated(queryset, number: int, size: int, listing: Listing, *, count=None)
                                       f"the last page, {paginator.num_pages}."))
         number = paginator.num_pages
     page = paginator.page(number)
-    page.object_list = list(page.object_list)
+    page.object_list = [ProductCard.of(product) for product in page.object_list]
     return page

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import F
 
+from .cards import forget_cards
 from .cart import Cart
 from .models import Order, OrderLine, Product
 from .tasks import send_order_confirmation
@@ -45,5 +46,8 @@ def place_order(cart: Cart, *, details: dict, user=None, session_key: str = "") 
         )
         # robust: a broker outage must not turn a committed order into an error page.
         transaction.on_commit(lambda: send_order_confirmation.delay(order.pk), robust=True)
+        # Cards show stock; the conditional UPDATEs above bypass the save signal.
+        taken = [line.product.pk for line in lines]
+        transaction.on_commit(lambda: forget_cards(taken), robust=True)
     cart.clear()
     return order

@@ -96,7 +96,28 @@ FACET_KEYS = ["colour", "material", "brand", "category", "audience", "price"]
 FACET_COLUMNS = [*FACET_KEYS, "stock", "compare_at_price"]
 
 
-class Product(models.Model):
+class Priced:
+    """Stock and sale figures from ``price``, ``compare_at_price`` and ``stock``: shared by the
+    model and its cached card (``shop.cards.ProductCard``), so both show the same numbers."""
+
+    __slots__ = ()
+
+    @property
+    def in_stock(self):
+        return self.stock > 0
+
+    @property
+    def on_sale(self):
+        return self.compare_at_price is not None and self.compare_at_price > self.price
+
+    @property
+    def discount_percent(self):
+        if not self.on_sale:
+            return 0
+        return int((1 - self.price / self.compare_at_price) * 100)
+
+
+class Product(Priced, models.Model):
     class Audience(models.TextChoices):
         WOMEN = "women", "Women"
         MEN = "men", "Men"
@@ -160,19 +181,6 @@ class Product(models.Model):
         """A generated SVG picture, from the department's icon and the product's colour."""
         return reverse("shop:product-image", args=[self.category.icon, self.colour.hex.lstrip("#")])
 
-    @property
-    def in_stock(self):
-        return self.stock > 0
-
-    @property
-    def on_sale(self):
-        return self.compare_at_price is not None and self.compare_at_price > self.price
-
-    @property
-    def discount_percent(self):
-        if not self.on_sale:
-            return 0
-        return int((1 - self.price / self.compare_at_price) * 100)
 
 
 class Shopper(models.Model):

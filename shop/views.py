@@ -25,6 +25,7 @@ from personalization.tracking import (
 from personalization.visitors import VISIT_KEY
 from preferences.listing import build_listing
 
+from .cards import new_arrivals
 from .cart import Cart
 from .checkout import CheckoutError, place_order
 from .forms import CheckoutForm, QuantityForm, SignupForm
@@ -32,6 +33,7 @@ from .models import Brand, Category, Order, Product, Shopper
 from .pictures import HEX_COLOUR, product_svg
 
 LAST_ORDERS_SESSION_KEY = "last_orders"
+NEW_ARRIVALS = 8
 
 
 def _bands(request, placement, **page):
@@ -42,10 +44,9 @@ def _bands(request, placement, **page):
 
 
 def home(request):
-    products = Product.objects.active().for_cards()
     return render(request, "shop/home.html", {
         "bands": _bands(request, Placement.HOME),
-        "new_arrivals": products.order_by("-created_at", "pk")[:8],
+        "new_arrivals": new_arrivals(NEW_ARRIVALS),
     })
 
 

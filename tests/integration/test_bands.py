@@ -43,7 +43,7 @@ def band_items(response, slug):
     """(product name, reason) of the band shown on the page under ``slug``, or None."""
     for shown in response.context["bands"]:
         if shown.band.slug == slug:
-            return [(item.product.name, item.reason) for item in shown.items]
+            return [(item.card.name, item.reason) for item in shown.items]
     return None
 
 

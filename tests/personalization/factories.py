@@ -82,4 +82,4 @@ def visitor(*, session_key="visit-a", user=None, country="NL", personalization_o
 
 def shown_items(shown_bands):
     """``{band title: [(product name, reason), …]}`` in page order."""
-    return {s.title: [(item.product.name, item.reason) for item in s.items] for s in shown_bands}
+    return {s.title: [(item.card.name, item.reason) for item in s.items] for s in shown_bands}

@@ -106,7 +106,7 @@ def test_preview_as_a_chosen_shopper_shows_their_items_with_reasons(admin_client
 
     assert response.status_code == 200
     shown = response.context["shown"]
-    assert [(i.product.name, i.reason) for i in shown.items] == [
+    assert [(i.card.name, i.reason) for i in shown.items] == [
         ("Down sleeping bag", "Because you bought Ridge tent")]
     page = response.content.decode()
     assert "Because you bought Ridge tent" in page

@@ -213,7 +213,7 @@ def test_fallback_is_shown_when_a_band_has_too_few_items(products):
     shown = bands_for(visitor(), PageContext(Placement.PRODUCT, product=page_product))
 
     assert [(s.band, s.fallback_for) for s in shown] == [(best, together)]
-    assert [item.product for item in shown[0].items] == [products[2], products[3]]
+    assert [item.card.pk for item in shown[0].items] == [products[2].pk, products[3].pk]
 
 
 def test_band_with_enough_items_keeps_its_own(products):
@@ -534,10 +534,11 @@ def add_bands_like_the_default_ones(copies):
 
 # The session and the user; enabled bands with pins and blocks (3), results, products, the
 # shopper's views and purchases; one impression per band (savepoint, insert, release); then the
-# page's own: new arrivals and departments (home), the product (product), the category, its
-# products and their count, the departments (category), the cart's products (cart).
+# page's own: the new arrivals' ids and cards, and the departments (home), the product
+# (product), the category, its products and their count, the departments (category), the cart's
+# products (cart).
 # A category page also reads the saved preference, the catalog options and the facets.
-PAGES_MAX_QUERIES = {"home": 14, "product": 16, "category": 24, "cart": 13}
+PAGES_MAX_QUERIES = {"home": 15, "product": 16, "category": 24, "cart": 13}
 
 
 @pytest.mark.parametrize("page_name", list(PAGES_MAX_QUERIES))
@@ -570,4 +571,6 @@ def test_pages_run_a_bounded_number_of_queries_whatever_the_bands_show(client, d
 
     assert len(many_items) > len(few_items) > 0
     assert sum(many_items) > sum(few_items)
-    assert many == few <= PAGES_MAX_QUERIES[page_name]
+    # Fewer queries are possible with more items: cards already read for the bands need no
+    # second query for the new arrivals.
+    assert many <= few <= PAGES_MAX_QUERIES[page_name]

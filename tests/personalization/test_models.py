@@ -35,8 +35,10 @@ def stored(band, version=None):
     rows = BandResult.objects.filter(band=band)
     if version is not None:
         rows = rows.filter(version=version)
-    return list(rows.order_by("version", "context", "rank").values_list(
-        "version", "context", "rank", "product_id", "reason"))
+    return [(version, ctx, rank, pid, reason)
+            for version, ctx, items in rows.order_by("version", "context").values_list(
+                "version", "context", "items")
+            for rank, (pid, _, reason) in enumerate(items)]
 
 
 def versions(band):
@@ -119,11 +121,7 @@ def kill_a_run_after_writing(band, rows):
     """What a run killed between writing its rows and switching leaves behind."""
     Band.objects.filter(pk=band.pk).update(last_version=F("last_version") + 1)
     version = Band.objects.values_list("last_version", flat=True).get(pk=band.pk)
-    frame = result_frame(rows)
-    BandResult.objects.bulk_create(
-        BandResult(band=band, version=version, context=ctx, product_id=pid, rank=rank,
-                   score=score, reason=reason)
-        for rank, (ctx, pid, score, reason) in enumerate(frame.itertuples(index=False)))
+    BandResult.objects.all()._write(band, version, result_frame(rows))
     return version
 
 

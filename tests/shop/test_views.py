@@ -35,7 +35,10 @@ NOT_FOUND_HEADING = "We couldn’t find that page"
 
 
 def listed(response):
-    return list(response.context["page_obj"].object_list)
+    """The products whose cards the page lists, in order."""
+    ids = [card.pk for card in response.context["page_obj"].object_list]
+    found = Product.objects.in_bulk(ids)
+    return [found[pk] for pk in ids]
 
 
 def message_texts(response):
@@ -62,7 +65,7 @@ def test_home_shows_new_arrivals_but_no_inactive_products(client):
     response = client.get(reverse("shop:home"))
 
     assert response.status_code == 200
-    assert list(response.context["new_arrivals"]) == [newer, older]
+    assert [card.pk for card in response.context["new_arrivals"]] == [newer.pk, older.pk]
     assert "Plain kettle" in response.content.decode()
     assert "Hidden kettle" not in response.content.decode()
 
@@ -470,7 +473,7 @@ def test_order_history_lists_only_own_orders(client):
     response = client.get(reverse("shop:orders"))
 
     assert response.status_code == 200
-    assert set(listed(response)) == set(mine)
+    assert set(response.context["page_obj"].object_list) == set(mine)
     for order in mine:
         assert order.number in response.content.decode()
 
@@ -538,11 +541,12 @@ def count_queries(client, url):
     return len(queries)
 
 
-# Home: the placement's bands, departments (for the header, then cached), new arrivals.
+# Home: the placement's bands, departments (for the header, then cached), the new arrivals'
+# ids and their cards.
 # Department: the category, bands, departments, product count, subcategories, one page.
 # A department page: its category, the bands, the navigation, 4 catalog options, 5 facets and
 # the page of products.
-@pytest.mark.parametrize(("page_name", "most_queries"), [("home", 3), ("department", 13)])
+@pytest.mark.parametrize(("page_name", "most_queries"), [("home", 4), ("department", 13)])
 def test_catalog_pages_run_a_fixed_number_of_queries(client, page_name, most_queries,
                                                      django_assert_max_num_queries):
     department = DepartmentFactory()
