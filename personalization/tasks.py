@@ -2,26 +2,43 @@ import time
 
 from celery import shared_task
 from django.db import DatabaseError
+from django.utils import timezone
 
 from .bands import forget_cached_bands
 from .models import Band, BandResult
-from .recompute import band_results
+from .recompute import Inputs, band_results
+
+
+def computed_bands(band_ids=None):
+    """Enabled bands that store results (all of them, or those of ``band_ids``), by id."""
+    bands = Band.objects.exclude(algorithm="recently_viewed").order_by("pk")
+    if band_ids is None:
+        return list(bands.filter(is_enabled=True))
+    return list(bands.filter(pk__in=band_ids))
+
+
+def compute_and_store(bands) -> None:
+    """Compute ``bands`` in one run that loads each input once, storing each as it finishes.
+
+    Each band's recorded duration runs from its own start, so the first band of a run also
+    counts the loading it triggered.
+    """
+    run = Inputs(bands, timezone.now())
+    for band in bands:
+        started = time.monotonic()
+        BandResult.objects.replace(band, band_results(band, run=run), started=started)
+    forget_cached_bands()
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, acks_late=True,
              soft_time_limit=600, time_limit=660)
 def recompute_band(band_id: int) -> None:
     """Compute a band and switch to the new results; a retry or a second run is harmless."""
-    band = Band.objects.filter(pk=band_id).first()
-    if band is None or band.is_live:
-        return
-    started = time.monotonic()
-    BandResult.objects.replace(band, band_results(band), started=started)
-    forget_cached_bands()
+    compute_and_store(computed_bands([band_id]))
 
 
-@shared_task
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, acks_late=True,
+             soft_time_limit=1800, time_limit=1900)
 def recompute_all_bands() -> None:
-    """Queue a recompute of every enabled, computed band."""
-    for band in Band.objects.filter(is_enabled=True).exclude(algorithm="recently_viewed"):
-        recompute_band.delay(band.pk)
+    """Compute every enabled band in one run sharing inputs; each band switches on its own."""
+    compute_and_store(computed_bands())

@@ -1,19 +1,25 @@
 """Recording what visitors do. Cheap, and never allowed to break a page.
 
-Each call writes at most one INSERT (a bulk one for impressions). Nothing is recorded when the
-visitor switched personalization off or refused tracking (Sec-GPC / DNT without opt-in). If the
-database refuses the write, the page renders anyway and the failure is logged.
+Views call ``record_view`` and friends; during a request (``VisitorMiddleware``) the events wait
+on the request and are written together in one statement when the response is ready, so a
+product page's view and its band impressions cost one round trip. Outside a request each call
+writes at once. Nothing is recorded when the visitor switched personalization off or refused
+tracking (Sec-GPC / DNT without opt-in). If the database refuses the write, the page renders
+anyway and the failure is logged.
 """
 
 import logging
 import secrets
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
+from django.utils import timezone
 
 from .models import Event
 from .visitors import VISIT_KEY
 
 logger = logging.getLogger(__name__)
+# The request attribute holding the events a request has tracked but not yet written.
+PENDING = "tracked_events"
 
 
 def ensure_visit_key(request) -> str:
@@ -29,23 +35,48 @@ def ensure_visit_key(request) -> str:
     return key
 
 
-def _events(request, kind, product_ids, *, page, band=None, quantities=None):
-    visitor = request.visitor
-    session_key = ensure_visit_key(request)
-    return [
-        Event(kind=kind, session_key=session_key, user_id=visitor.user_id, product_id=pid,
-              band=band, country=visitor.country, page=page,
-              quantity=(quantities or {}).get(pid, 1))
-        for pid in product_ids
+def _track(request, kind, targets, *, page, quantities=None):
+    """Queue one event per ``(product id, band)`` target for the request's single write (or
+    write it now, outside a request)."""
+    if not _allowed(request):
+        return
+    visitor, session_key = request.visitor, ensure_visit_key(request)
+    now = timezone.now()
+    rows = [
+        {"kind": kind, "session_key": session_key, "user_id": visitor.user_id,
+         "product_id": pid, "band_id": getattr(band, "pk", None), "country": visitor.country,
+         "page": page, "quantity": (quantities or {}).get(pid, 1), "created_at": now}
+        for pid, band in targets
     ]
+    pending = getattr(request, PENDING, None)
+    if pending is None:
+        _store(rows)
+    else:
+        pending.extend(rows)
 
 
-def _store(events):
+class TrackingMiddleware:
+    """Collects what a request tracks and writes it in one statement once the response is
+    ready. Goes after ``VisitorMiddleware``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        setattr(request, PENDING, [])
+        try:
+            return self.get_response(request)
+        finally:
+            rows = request.__dict__.pop(PENDING)
+            if rows:
+                _store(rows)
+
+
+def _store(rows):
     try:
-        with transaction.atomic():
-            Event.objects.bulk_create(events)
+        Event.objects.record(rows)
     except DatabaseError:
-        logger.warning("Tracking skipped: could not store %d event(s).", len(events),
+        logger.warning("Tracking skipped: could not store %d event(s).", len(rows),
                        exc_info=True)
 
 
@@ -54,38 +85,28 @@ def _allowed(request) -> bool:
 
 
 def record_view(request, product, *, page="product"):
-    if _allowed(request):
-        _store(_events(request, Event.Kind.VIEW, [product.pk], page=page))
+    _track(request, Event.Kind.VIEW, [(product.pk, None)], page=page)
 
 
 def record_cart_add(request, product, quantity, *, page="product"):
-    if _allowed(request):
-        _store(_events(request, Event.Kind.CART_ADD, [product.pk], page=page,
-                       quantities={product.pk: quantity}))
+    _track(request, Event.Kind.CART_ADD, [(product.pk, None)], page=page,
+           quantities={product.pk: quantity})
 
 
 def record_purchase(request, order_lines):
-    if _allowed(request):
-        quantities = {line.product_id: line.quantity for line in order_lines}
-        _store(_events(request, Event.Kind.PURCHASE, list(quantities), page="checkout",
-                       quantities=quantities))
+    quantities = {line.product_id: line.quantity for line in order_lines}
+    _track(request, Event.Kind.PURCHASE, [(pid, None) for pid in quantities], page="checkout",
+           quantities=quantities)
 
 
 def record_impressions(request, bands, *, page):
     """One impression per band shown (not per item): enough for click-through rates."""
-    if _allowed(request) and bands:
-        session_key = ensure_visit_key(request)
-        _store([
-            Event(kind=Event.Kind.IMPRESSION, session_key=session_key,
-                  user_id=request.visitor.user_id, band=band, country=request.visitor.country,
-                  page=page)
-            for band in bands
-        ])
+    if bands:
+        _track(request, Event.Kind.IMPRESSION, [(None, band) for band in bands], page=page)
 
 
 def record_click(request, band, product, *, page):
-    if _allowed(request):
-        _store(_events(request, Event.Kind.CLICK, [product.pk], page=page, band=band))
+    _track(request, Event.Kind.CLICK, [(product.pk, band)], page=page)
 
 
 def join_history_on_login(sender, request, user, **kwargs):

@@ -1,6 +1,6 @@
 """Recommended for you: implicit's ALS over what each visitor viewed, carted and bought."""
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -119,6 +119,7 @@ def recommended_for_you(
     top_n: int = 10,
     min_interactions: int = 2,
     random_state: int = 0,
+    only_visitors: Collection[str] | None = None,
 ) -> Recommendations:
     """ALS recommendations for every visitor with at least ``min_interactions`` products.
 
@@ -130,6 +131,7 @@ def recommended_for_you(
     most like the recommended one's (cosine; ties to the lower product id), with its verb:
     "Because you viewed Trail Tent 2" (``product_names``; "Based on what you viewed" without
     a name). Scores are ALS scores (floats), context ``visitor:<key>``, ranked.
+    ``only_visitors`` (visitor keys) limits who gets rows; everyone still trains the model.
 
     The same input and ``random_state`` give the same output. Fewer than two products give
     ``empty_result()`` and no factors (shape ``(0, factors)``).
@@ -146,7 +148,8 @@ def recommended_for_you(
             random_state=random_state, use_gpu=False, calculate_training_loss=False,
         )
         model.fit(user_items, show_progress=False)
-        found = _all_recommendations(model, user_items, top_n, min_interactions)
+        wanted = None if only_visitors is None else pd.Index(visitors).isin(list(only_visitors))
+        found = _all_recommendations(model, user_items, top_n, min_interactions, wanted)
     results = ranked(pd.DataFrame({
         "context": [context("visitor", key) for key in visitors[found["visitor"].to_numpy()]],
         "product_id": product_ids[found["product_id"].to_numpy()],
@@ -157,11 +160,14 @@ def recommended_for_you(
     return Recommendations(results, np.asarray(model.item_factors), product_ids)
 
 
-def _all_recommendations(model, user_items: sp.csr_matrix, top_n: int, min_interactions: int):
-    """Recommendations for every visitor with enough history, in memory-bounded chunks."""
+def _all_recommendations(model, user_items: sp.csr_matrix, top_n: int, min_interactions: int,
+                         wanted: np.ndarray | None):
+    """Recommendations for every (``wanted``) visitor with enough history, in memory-bounded
+    chunks."""
     unit = _unit(model.item_factors)
     history = np.diff(user_items.indptr)
-    eligible = np.flatnonzero(history >= max(min_interactions, 1))
+    enough = history >= max(min_interactions, 1)
+    eligible = np.flatnonzero(enough if wanted is None else enough & wanted)
     n = min(top_n, user_items.shape[1])
     return pd.concat([_no_recommendations()] + [
         _recommend(model, unit, user_items, users, n)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django_celery_beat.models import CrontabSchedule
 
+from personalization import inputs
 from personalization.bands import PageContext, bands_for
 from personalization.models import Algorithm, Band, BandResult, Placement
 from personalization.tasks import recompute_all_bands, recompute_band
@@ -249,15 +250,29 @@ def test_cancelled_orders_do_not_count(shop, default_bands):
     assert f"product:{shop.tent.pk}" not in rows(band)
 
 
-def test_recompute_all_bands_queues_every_enabled_computed_band(default_bands, published):
+def test_recompute_all_bands_computes_every_enabled_computed_band(shop, default_bands):
     default_bands["trending"].is_enabled = False
     default_bands["trending"].save()
 
     recompute_all_bands()
 
-    expected = {b.pk for b in default_bands.values()
-                if b.algorithm != Algorithm.RECENTLY_VIEWED and b.slug != "trending"}
-    assert sorted(args[0] for _, args in published) == sorted(expected)
+    computed = set(Band.objects.filter(current_version=1).values_list("slug", flat=True))
+    assert computed == set(COMPUTED_SLUGS) - {"trending"}
+
+
+def test_bands_computed_together_read_each_input_once(shop, default_bands, monkeypatch):
+    read = []
+    frame = inputs.frame
+
+    def counted(queryset, *args, **kwargs):
+        read.append(queryset.model.__name__)
+        return frame(queryset, *args, **kwargs)
+
+    monkeypatch.setattr(inputs, "frame", counted)
+    recompute_all_bands()
+
+    assert sorted(read) == ["Event", "OrderLine", "Product"]
+    assert {b.current_version for b in Band.objects.exclude(algorithm="recently_viewed")} == {1}
 
 
 # --- The recompute_bands command --------------------------------------------------------------

@@ -1,9 +1,11 @@
 """What the storefront records about a visitor, and when it records nothing."""
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from personalization.models import Event, Placement
 from personalization.visitors import PERSONALIZATION_OFF_KEY, TRACKING_OPT_IN_KEY, VISIT_KEY
@@ -259,3 +261,52 @@ def test_no_impressions_when_tracking_is_refused(client):
 
     assert [s.band for s in response.context["bands"]] == [band]
     assert not Event.objects.exists()
+
+
+# --- How events are written -------------------------------------------------------------------
+
+
+def unsaved_events(product_id, count=2):
+    return [{"kind": Event.Kind.VIEW, "session_key": "visit-a", "user_id": None,
+             "product_id": product_id, "band_id": None, "country": "GB", "page": "product",
+             "quantity": 1, "created_at": timezone.now()} for _ in range(count)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_outside_a_transaction_are_written_in_one_round_trip(require_postgres):
+    product = ProductFactory()
+    with CaptureQueriesContext(connection) as queries:
+        Event.objects.record(unsaved_events(product.pk, 3))
+
+    assert len(queries) == 1
+    assert list(Event.objects.values_list("session_key", "product_id", "country")) == [
+        ("visit-a", product.pk, "GB")] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_write_stores_nothing_and_leaves_the_connection_usable(require_postgres):
+    product = ProductFactory()
+
+    with pytest.raises(IntegrityError):
+        Event.objects.record(unsaved_events(product.pk) + unsaved_events(product.pk + 1000))
+
+    assert not connection.in_atomic_block
+    assert Event.objects.count() == 0
+    Event.objects.record(unsaved_events(product.pk))
+    assert Event.objects.count() == 2
+
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_product_page_writes_its_view_and_impressions_in_one_statement(require_postgres,
+                                                                         banded_pages):
+    client = Client()
+    client.get(reverse("shop:home"))
+    Event.objects.all().delete()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(banded_pages[0].get_absolute_url()).status_code == 200
+
+    writes = [q["sql"] for q in queries if "INSERT INTO personalization_event" in q["sql"]]
+    assert len(writes) == 1
+    assert sorted(Event.objects.values_list("kind", flat=True)) == ["impression", "view"]

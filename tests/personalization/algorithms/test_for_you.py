@@ -202,6 +202,17 @@ def test_visitors_below_min_interactions_get_nothing(min_interactions, served):
     assert set(results["context"]) == {f"visitor:{visitor}" for visitor in served}
 
 
+def test_only_the_given_visitors_get_rows_and_theirs_are_unchanged():
+    everyone = recommend().results
+    chosen = {"u4", "snew", "unknown"}
+
+    some = recommend(only_visitors=chosen).results
+
+    assert set(some["context"]) == {"visitor:u4", "visitor:snew"}
+    kept = everyone[everyone["context"].isin(set(some["context"]))].reset_index(drop=True)
+    pd.testing.assert_frame_equal(some, kept)
+
+
 def test_results_are_a_ranked_result_frame_with_top_n_per_visitor():
     found = recommend(top_n=3)
 
