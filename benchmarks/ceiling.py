@@ -1,4 +1,4 @@
-"""The ceiling page: the home page's layout and cards, built once at import, no database.
+"""The ceiling page: the home page's layout and cards, built once, no database.
 
 It renders the home page's own template, ``shop/home.html``, so the only work it skips is
 the data access: reading bands and products, and tracking. Its cards are the same
@@ -89,19 +89,21 @@ def page_content(band_sizes: list[int], grid_items: int):
 
 def configure() -> None:
     """Build the page's content from the environment (again, after it changed)."""
-    global SHOWN_BANDS, NEW_ARRIVALS
-    SHOWN_BANDS, NEW_ARRIVALS = page_content(
+    CONTENT.clear()
+    CONTENT.extend(page_content(
         [int(size) for size in os.environ.get("CEILING_BAND_SIZES", "8,8,8,8").split(",")
          if size],
         int(os.environ.get("CEILING_GRID_ITEMS", "8")),
-    )
+    ))
 
 
-SHOWN_BANDS, NEW_ARRIVALS = [], []
-configure()
+# The bands and the new arrivals, built at the first request (URLs can't be reversed while the
+# URLconf is being imported).
+CONTENT: list = []
 
 
 def ceiling(request):
-    return render(request, "shop/home.html", {
-        "bands": SHOWN_BANDS, "new_arrivals": NEW_ARRIVALS,
-    })
+    if not CONTENT:
+        configure()
+    bands, new_arrivals = CONTENT
+    return render(request, "shop/home.html", {"bands": bands, "new_arrivals": new_arrivals})
