@@ -147,38 +147,43 @@ COPY_PROBE_ROWS = 100_000
 
 
 def copy_store(band_id: int, rows) -> float:
-    """What writing the same result rows with COPY takes: a temporary table shaped like the
-    results table, with its lookup index, filled by COPY in one transaction. (Not the app's
-    code path: a measured alternative for the store step.)"""
+    """What writing the same results with COPY takes: a temporary table shaped like the results
+    table, with its lookup index and no foreign key, filled by COPY in one transaction. (Not the
+    app's code path: the floor of the store step.)"""
     from django.db import connection, transaction
 
-    rank = rows.groupby("context", sort=False).cumcount()
+    from personalization.models import packed_items
+
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE probe_result ON COMMIT DROP AS SELECT band_id, version, "
-            "context, product_id, rank, score, reason FROM personalization_bandresult LIMIT 0")
-        cursor.execute("CREATE INDEX ON probe_result (band_id, version, context, rank)")
+            "context, items FROM personalization_bandresult LIMIT 0")
+        cursor.execute("CREATE UNIQUE INDEX ON probe_result (band_id, version, context)")
         with cursor.cursor.copy("COPY probe_result FROM STDIN") as copy:
-            for ctx, pid, score, reason, position in zip(
-                    rows["context"], rows["product_id"], rows["score"], rows["reason"], rank,
-                    strict=True):
-                copy.write_row((band_id, 0, ctx, int(pid), int(position), float(score),
-                                reason))
+            for ctx, items in packed_items(rows):
+                copy.write_row((band_id, 0, ctx, json.dumps(items)))
     return round(time.perf_counter() - started, 2)
 
 
 def every_band(_args) -> dict:
-    """All enabled computed bands one after another in one process, as the command does."""
-    from personalization.tasks import recompute_band
+    """Every enabled computed band in one run sharing its inputs: the task ``recompute_all_bands``
+    (and ``manage.py recompute_bands``) runs it, in this process."""
+    from personalization.models import Band
+    from personalization.tasks import recompute_all_bands
 
-    took = []
+    timers = Timers()
     started = time.perf_counter()
-    for found in computed_bands():
-        begun = time.perf_counter()
-        recompute_band(found["id"])
-        took.append([found["slug"], round(time.perf_counter() - begun, 2)])
-    return {"seconds": round(time.perf_counter() - started, 2), "bands": took}
+    recompute_all_bands()
+    seconds = time.perf_counter() - started - timers.excluded
+    done = Band.objects.filter(pk__in=[found["id"] for found in computed_bands()])
+    return {
+        "seconds": round(seconds, 2),
+        "load_seconds": round(sum(took for took, _ in timers.frames), 2),
+        "store_seconds": round(timers.store, 2), "frames": timers.frames,
+        "bands": [[band.slug, round((band.last_duration_ms or 0) / 1000, 2), band.context_count,
+                   band.result_count] for band in done.order_by("pk")],
+    }
 
 
 def inputs_frames(_args) -> dict:

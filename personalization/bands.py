@@ -8,7 +8,7 @@ visitor's events and one for what they bought, and the same again once for fallb
 """
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.core.cache import cache
 from django.db.models import Q
@@ -70,6 +70,8 @@ def enabled_bands() -> dict[int, Band]:
         for band in bands.values():
             band.pinned_ids = [p.pk for p in band.pinned_products.all()]
             band.blocked_ids = {p.pk for p in band.blocked_products.all()}
+            # Every page unpickles these: keep the ids, not the product instances.
+            del band._prefetched_objects_cache
         cache.set(BANDS_CACHE_KEY, bands, BANDS_CACHE_SECONDS)
     return bands
 
@@ -101,19 +103,21 @@ def preview_band(band, visitor, page: PageContext) -> ShownBand:
 
 
 def _show(chosen, visitor, page, bands) -> list[ShownBand]:
-    """Fill the chosen bands; one with too few items is replaced by its filled fallback."""
-    reader = _Reader(visitor, page)
-    shown = reader.fill(chosen)
-    needing = [s for s in shown if len(s.items) < s.band.min_items and s.band.fallback_id]
-    fallbacks = {s.band.pk: _for_visitor(bands.get(s.band.fallback_id), visitor, bands)
-                 for s in needing if bands.get(s.band.fallback_id)}
-    fallbacks = {pk: band for pk, band in fallbacks.items() if band is not None}
-    filled = {s.band.pk: s for s in reader.fill([b for b in fallbacks.values() if b])}
+    """Fill the chosen bands; one with too few items is replaced by its filled fallback.
+
+    Fallbacks are read together with the chosen bands, so a page costs one read of results and
+    one of cards whether or not a fallback is needed.
+    """
+    fallbacks = {band.pk: _for_visitor(bands.get(band.fallback_id), visitor, bands)
+                 for band in chosen if bands.get(band.fallback_id)}
+    fallbacks = {pk: backup for pk, backup in fallbacks.items() if backup is not None}
+    everything = {band.pk: band for band in [*chosen, *fallbacks.values()]}
+    filled = {s.band.pk: s for s in _Reader(visitor, page).fill(list(everything.values()))}
     result = []
-    for item in shown:
-        backup = fallbacks.get(item.band.pk)
-        if backup is not None and filled[backup.pk].items:
-            item = ShownBand(backup, filled[backup.pk].items, fallback_for=item.band)
+    for band in chosen:
+        item, backup = filled[band.pk], fallbacks.get(band.pk)
+        if len(item.items) < band.min_items and backup is not None and filled[backup.pk].items:
+            item = ShownBand(backup, filled[backup.pk].items, fallback_for=band)
         result.append(item)
     return result
 
@@ -168,7 +172,8 @@ class _Reader:
     def _items(self, band, rows, products) -> list[BandItem]:
         """The band's cards in order, each linking through the click tracker."""
         excluded = self._excluded(band)
-        click = f"{reverse('personalization:click')}?"
+        click = (f"{reverse('personalization:click')}?"
+                 f"{urlencode({'band': band.slug})}&page={quote(self.page.placement)}&product=")
         items, seen = [], set()
         pinned = [(pid, "Featured by the shop") for pid in band.pinned_ids]
         for pid, reason in pinned + rows:
@@ -178,8 +183,7 @@ class _Reader:
             if band.exclude_out_of_stock and not product.in_stock:
                 continue
             seen.add(pid)
-            query = urlencode({"band": band.slug, "product": pid, "page": self.page.placement})
-            items.append(BandItem(product, reason, click + query))
+            items.append(BandItem(product, reason, f"{click}{pid}"))
             if len(items) == band.item_count:
                 break
         return items

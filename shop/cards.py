@@ -8,8 +8,8 @@ checkout; what changes without a save (a brand renamed, a bulk UPDATE) shows wit
 ``CARD_CACHE_SECONDS``.
 """
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import transaction
@@ -22,17 +22,14 @@ CARD_FIELDS = ["name", "slug", "price", "compare_at_price", "stock", "brand__nam
                "category__icon", "colour__name", "colour__hex"]
 
 
-@dataclass(frozen=True, slots=True)
-class ProductCard(Priced):
-    pk: int
-    name: str
-    url: str
-    image_url: str
-    brand_name: str
-    colour_name: str
-    price: Decimal
-    compare_at_price: Decimal | None
-    stock: int
+class ProductCard(NamedTuple("CardFields", [
+    ("pk", int), ("name", str), ("url", str), ("image_url", str), ("brand_name", str),
+    ("colour_name", str), ("price", Decimal), ("compare_at_price", Decimal | None),
+    ("stock", int),
+]), Priced):
+    """A named tuple: a page reads dozens from the cache, and tuples unpickle fastest."""
+
+    __slots__ = ()
 
     @classmethod
     def of(cls, product: Product) -> "ProductCard":
@@ -46,7 +43,7 @@ class ProductCard(Priced):
 
 
 def _key(product_id: int) -> str:
-    return f"card:v1:{product_id}"
+    return f"card:v2:{product_id}"
 
 
 def cards(product_ids) -> dict[int, ProductCard]:
@@ -56,12 +53,13 @@ def cards(product_ids) -> dict[int, ProductCard]:
     if not keys:
         return {}
     cached = cache.get_many(list(keys.values()))
-    found = {pid: cached[key] for pid, key in keys.items() if key in cached}
+    found = {pid: ProductCard(*cached[key]) for pid, key in keys.items() if key in cached}
     missing = [pid for pid in keys if pid not in found]
     if missing:
         loaded = Product.objects.active().for_cards().only(*CARD_FIELDS).in_bulk(missing)
         fresh = {pid: ProductCard.of(product) for pid, product in loaded.items()}
-        cache.set_many({keys[pid]: card for pid, card in fresh.items()}, CARD_CACHE_SECONDS)
+        cache.set_many({keys[pid]: tuple(card) for pid, card in fresh.items()},
+                       CARD_CACHE_SECONDS)
         found.update(fresh)
     return found
 
