@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from personalization.models import Band
 from personalization.tasks import recompute_band
+from shop import clock
 
 
 class Command(BaseCommand):
@@ -11,8 +12,16 @@ class Command(BaseCommand):
         parser.add_argument("slugs", nargs="*", help="Band slugs; all enabled bands if none.")
         parser.add_argument("--queue", action="store_true",
                             help="Queue Celery tasks instead of computing here.")
+        parser.add_argument(
+            "--as-of", default=None, metavar="WHEN",
+            help="End the bands' windows here instead of now: 'latest-order' (for an imported "
+                 "history), YYYY-MM-DD or an ISO date and time. Default: TAILOR_AS_OF, else now.")
 
-    def handle(self, *args, slugs, queue, **options):
+    def handle(self, *args, slugs, queue, as_of, **options):
+        try:
+            when = clock.as_of(as_of)
+        except ValueError as error:
+            raise CommandError(f"--as-of: {error}") from error
         bands = Band.objects.exclude(algorithm="recently_viewed")
         if slugs:
             bands = bands.filter(slug__in=slugs)
@@ -21,11 +30,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No computed band with slug: {', '.join(sorted(unknown))}")
         else:
             bands = bands.filter(is_enabled=True)
+        if as_of is not None:
+            self.stdout.write(f"Computing as of {when:%Y-%m-%d %H:%M:%S} UTC.")
         for band in bands:
             if queue:
-                recompute_band.delay(band.pk)
+                recompute_band.delay(band.pk, *([as_of] if as_of else []))
                 continue
-            recompute_band(band.pk)
+            recompute_band(band.pk, as_of)
             band.refresh_from_db()
             self.stdout.write(f"  {band.slug}: {band.context_count} contexts, "
                               f"{band.result_count} rows in {band.last_duration_ms / 1000:.1f} s")
