@@ -101,12 +101,22 @@ def create_products(products: pd.DataFrame, stored_rows: Stored, brand_name: str
                 new["colour"], new["material"], strict=True)
         ]
         Product.objects.bulk_create(rows, batch_size=1000)
-        # auto_now_add sets created_at on insert; a product is as new as its first sale.
-        for row, first in zip(rows, new["first_sold_at"], strict=True):
-            row.created_at = first.to_pydatetime()
-        Product.objects.bulk_update(rows, ["created_at"], batch_size=1000)
+        _date_products([row.pk for row in rows], new["first_sold_at"])
     stored_rows.product_ids.update((row.sku, row.pk) for row in rows)
     return len(rows)
+
+
+def _date_products(pks: list[int], first_sales: pd.Series) -> None:
+    """A product is as new as its first sale (``auto_now_add`` set the insert's time).
+
+    One UPDATE per product, sent together: bulk_update's CASE expression took seconds here.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {Product._meta.db_table} SET created_at = %s WHERE id = %s",
+            [(adapt(first.to_pydatetime()), pk) for pk, first in zip(pks, first_sales,
+                                                                     strict=True)])
 
 
 def unique_slugs(wanted: list[str]) -> list[str]:
