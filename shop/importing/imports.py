@@ -54,6 +54,7 @@ def import_orders(path: Path, *, format: str = online_retail.SOURCE, limit: int 
         summary.shoppers_new = loading.create_shoppers(found.shoppers, before, kind.SOURCE)
         summary.orders_new, summary.lines_new = loading.create_orders(
             found, before, kind.SOURCE, batch=batch, progress=on_orders)
+        loading.analyse_tables()
         refresh_sales_counts()
         call_command("setup_bands", verbosity=0, stdout=_Discard())
     summary.seconds = time.monotonic() - started

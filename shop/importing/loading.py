@@ -174,6 +174,18 @@ def create_orders(history, stored_rows: Stored, source: str, *, batch: int = ORD
     return len(orders), written
 
 
+def analyse_tables() -> None:
+    """Refresh PostgreSQL's statistics of the tables an import fills. Without them the planner
+    takes the freshly loaded tables for nearly empty: the sales-count refresh that follows an
+    import took 21 s instead of 4 on 500,000 rows (other databases: nothing to do)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [model._meta.db_table for model in (Order, OrderLine, Product, Shopper,
+                                                 get_user_model())]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
+
+
 def _insert_orders(orders: pd.DataFrame, user_ids: dict[str, int], source: str) -> dict:
     rows = [
         Order(user_id=user_ids.get(customer), full_name=f"Customer {customer}" if customer
@@ -190,19 +202,22 @@ def _insert_orders(orders: pd.DataFrame, user_ids: dict[str, int], source: str) 
 
 
 def _insert_lines(lines: pd.DataFrame, order_ids: dict, product_ids: dict[str, int]) -> int:
-    values = zip(lines["order_key"].map(order_ids), lines["sku"].map(product_ids),
-                 lines["product_name"].str.slice(0, 120), lines["unit_price"].map(_cents),
-                 lines["quantity"], strict=True)
+    # Plain lists: iterating pandas' text columns value by value costs seconds at this size.
+    values = list(zip(lines["order_key"].map(order_ids).astype("int64").tolist(),
+                      lines["sku"].map(product_ids).astype("int64").tolist(),
+                      lines["product_name"].str.slice(0, 120).tolist(),
+                      [f"{price:.2f}" for price in lines["unit_price"].tolist()],
+                      lines["quantity"].astype("int64").tolist(), strict=True))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor, cursor.cursor.copy(
                 f"COPY {OrderLine._meta.db_table} ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
-            for order_id, product_id, name, price, quantity in values:
-                copy.write_row((int(order_id), int(product_id), name, price, int(quantity)))
+            for row in values:
+                copy.write_row(row)
     else:
         OrderLine.objects.bulk_create(
-            (OrderLine(order_id=int(o), product_id=int(p), product_name=n, unit_price=u,
-                       quantity=int(q)) for o, p, n, u, q in values), batch_size=1000)
-    return len(lines)
+            (OrderLine(order_id=o, product_id=p, product_name=n, unit_price=Decimal(u),
+                       quantity=q) for o, p, n, u, q in values), batch_size=1000)
+    return len(values)
 
 
 def _cents(amount: float) -> Decimal:
