@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
 from tqdm import tqdm
 
 from shop.importing import imports, reading
@@ -64,6 +65,10 @@ class Command(BaseCommand):
                 on_orders=advance("Storing orders", "order"))
         except reading.ReadError as error:
             raise CommandError(str(error)) from error
+        except IntegrityError as error:
+            raise CommandError(
+                "Another import stored some of the same orders, products or shoppers at the same "
+                "time; what this one had stored is complete. Run it again to finish.") from error
         finally:
             for bar in bars.values():
                 bar.close()
