@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
+from django.conf import settings
 from django.utils import timezone
 
 from .attributes import OTHER
@@ -119,6 +120,9 @@ def _left_out(s: Summary) -> list[str]:
 def _next_step(s: Summary) -> list[str]:
     if s.dry_run or not s.orders:
         return []
+    if settings.TAILOR_AS_OF:
+        return [f"Next: `python manage.py recompute_bands` computes the bands as of "
+                f"TAILOR_AS_OF={settings.TAILOR_AS_OF}."]
     if timezone.now() - s.last_order > STALE_AFTER:
         return [f"The orders end on {s.last_order:%Y-%m-%d}: compute the bands as of then with "
                 "`TAILOR_AS_OF=latest-order python manage.py recompute_bands` (set TAILOR_AS_OF "

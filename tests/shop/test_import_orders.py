@@ -244,7 +244,10 @@ def test_a_generic_file_uses_the_values_it_gives_and_the_shops_own_skus(tmp_path
 def test_units_sold_are_refreshed_after_an_import(week, settings):
     settings.TAILOR_AS_OF = "latest-order"
 
-    run(week)
+    out = run(week)
+
+    assert "Next: `python manage.py recompute_bands` computes the bands as of " \
+           "TAILOR_AS_OF=latest-order." in out
 
     # Returned in full: the hand warmers' 12 units count for nothing.
     assert dict(Product.objects.values_list("sku", "units_sold")) == {
