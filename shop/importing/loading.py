@@ -7,11 +7,15 @@ changed by a later import: the shop may have edited them since. Order lines go t
 PostgreSQL and bulk_create elsewhere.
 """
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
@@ -40,9 +44,17 @@ class Stored:
 
 
 def load_reference_data() -> None:
-    """The shop's colours, materials and categories and the import's "Other" entries (by
-    natural key: loading them again changes nothing)."""
-    call_command("loaddata", *REFERENCE_FIXTURES, verbosity=0)
+    """Load the reference fixtures (the shop's colours, materials and categories, and the
+    import's "Other" entries) that have a slug the database lacks. Fixtures it has in full are
+    left alone, so a re-run keeps what admins changed in them."""
+    for name in REFERENCE_FIXTURES:
+        entries = json.loads((Path(settings.FIXTURE_DIRS[0]) / f"{name}.json").read_text())
+        slugs: dict[str, set[str]] = {}
+        for entry in entries:
+            slugs.setdefault(entry["model"], set()).add(entry["fields"]["slug"])
+        if any(apps.get_model(model).objects.filter(slug__in=wanted).count() < len(wanted)
+               for model, wanted in slugs.items()):
+            call_command("loaddata", name, verbosity=0)
 
 
 def known_slugs() -> dict[str, set[str]]:

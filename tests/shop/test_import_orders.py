@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from personalization.models import BandResult
-from shop.models import Brand, Order, OrderLine, Product, Shopper
+from shop.models import Brand, Colour, Order, OrderLine, Product, Shopper
 from tests.conftest import BASE_DIR, database_url
 from tests.factories import ProductFactory
 from tests.shop.importing.files import GENERIC, WEEK, sale, write_csv
@@ -374,3 +374,12 @@ def test_a_killed_import_leaves_complete_orders_and_a_rerun_completes_it(
     assert set(Order.objects.annotate(lines_=Count("lines")).values_list("lines_", flat=True)) \
         == {LINES_PER_ORDER}
     assert Shopper.objects.count() == 50
+
+
+def test_a_rerun_keeps_what_admins_changed_in_the_reference_data(week):
+    run(week)
+    Colour.objects.filter(slug="white").update(name="Snow white")
+
+    run(week)
+
+    assert Colour.objects.get(slug="white").name == "Snow white"
