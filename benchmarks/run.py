@@ -1,7 +1,8 @@
 """Run the benchmarks and rewrite their sections of BENCHMARKS.md (`make bench`).
 
     .venv/bin/python benchmarks/run.py                      # all, about 20 minutes
-    .venv/bin/python benchmarks/run.py --only pages   # one: pages, tracking, recompute, listing
+    .venv/bin/python benchmarks/run.py --only pages         # one: pages, tracking, recompute,
+                                                            # listing or import
     .venv/bin/python benchmarks/run.py --quick              # smaller data, a few minutes
 
 Each benchmark runs in its own process (each configures Django for its own database) with a
@@ -28,6 +29,7 @@ BENCHMARKS = {
     "tracking": ("benchmarks.tracking", 600),
     "recompute": ("benchmarks.recompute", 1800),
     "listing": ("benchmarks.listing", 900),
+    "import": ("benchmarks.import_orders", 900),
 }
 
 

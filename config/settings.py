@@ -249,3 +249,6 @@ LOGGING = {
 
 TAILOR_PAGE_SIZE = 24
 TAILOR_CURRENCY = "EUR"
+# What bands and sales counts treat as now: empty for now, "latest-order" for a shop running on
+# an imported history that ended in the past, or an ISO date (see shop/clock.py).
+TAILOR_AS_OF = os.environ.get("TAILOR_AS_OF", "")

@@ -2,7 +2,8 @@ import time
 
 from celery import shared_task
 from django.db import DatabaseError
-from django.utils import timezone
+
+from shop import clock
 
 from .bands import forget_cached_bands
 from .models import Band, BandResult
@@ -17,13 +18,14 @@ def computed_bands(band_ids=None):
     return list(bands.filter(pk__in=band_ids))
 
 
-def compute_and_store(bands) -> None:
+def compute_and_store(bands, as_of: str | None = None) -> None:
     """Compute ``bands`` in one run that loads each input once, storing each as it finishes.
 
-    Each band's recorded duration runs from its own start, so the first band of a run also
-    counts the loading it triggered.
+    The windows end at ``shop.clock.as_of(as_of)``: now unless ``TAILOR_AS_OF`` (or ``as_of``)
+    says otherwise. Each band's recorded duration runs from its own start, so the first band of
+    a run also counts the loading it triggered.
     """
-    run = Inputs(bands, timezone.now())
+    run = Inputs(bands, clock.as_of(as_of))
     for band in bands:
         started = time.monotonic()
         BandResult.objects.replace(band, band_results(band, run=run), started=started)
@@ -32,13 +34,13 @@ def compute_and_store(bands) -> None:
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, acks_late=True,
              soft_time_limit=600, time_limit=660)
-def recompute_band(band_id: int) -> None:
+def recompute_band(band_id: int, as_of: str | None = None) -> None:
     """Compute a band and switch to the new results; a retry or a second run is harmless."""
-    compute_and_store(computed_bands([band_id]))
+    compute_and_store(computed_bands([band_id]), as_of)
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, acks_late=True,
              soft_time_limit=1800, time_limit=1900)
-def recompute_all_bands() -> None:
+def recompute_all_bands(as_of: str | None = None) -> None:
     """Compute every enabled band in one run sharing inputs; each band switches on its own."""
-    compute_and_store(computed_bands())
+    compute_and_store(computed_bands(), as_of)

@@ -61,10 +61,10 @@ class OrderLineInline(admin.TabularInline):
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "full_name", "email", "country", "status", "total", "created_at"]
     list_filter = ["status", "country", "created_at"]
-    search_fields = ["id", "full_name", "email", "user__username"]
+    search_fields = ["id", "full_name", "email", "user__username", "external_key"]
     date_hierarchy = "created_at"
     raw_id_fields = ["user"]
-    readonly_fields = ["total", "confirmation_sent_at"]
+    readonly_fields = ["total", "confirmation_sent_at", "external_key"]
     inlines = [OrderLineInline]
 
     def get_search_results(self, request, queryset, search_term):

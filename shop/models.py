@@ -215,6 +215,11 @@ class Order(models.Model):
     total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    external_key = models.CharField(
+        max_length=100, unique=True, null=True, blank=True, editable=False,
+        help_text="Imported orders: the source and its order number, like "
+                  "\"online-retail:536365\". Empty for the shop's own orders.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from . import clock
 from .models import Order, OrderLine, Product
 
 SALES_WINDOW_DAYS = 30
@@ -28,14 +29,18 @@ def send_order_confirmation(order_id: int) -> None:
 
 
 @shared_task
-def refresh_sales_counts() -> int:
+def refresh_sales_counts(as_of: str | None = None) -> int:
     """Set ``Product.units_sold`` to the units sold in the last 30 days; return rows changed.
 
-    Counts order lines of orders not cancelled. One UPDATE, which rewrites only the products
-    whose number changed (others sold nothing: 0). Running it again gives the same numbers.
+    The 30 days end at ``clock.as_of(as_of)``: now, unless ``TAILOR_AS_OF`` (or ``as_of``)
+    says otherwise. Counts order lines of orders not cancelled. One UPDATE, which rewrites only
+    the products whose number changed (others sold nothing: 0). Running it again gives the same
+    numbers.
     """
-    since = timezone.now() - timedelta(days=SALES_WINDOW_DAYS)
-    sold = (OrderLine.objects.filter(product=OuterRef("pk"), order__created_at__gte=since)
+    until = clock.as_of(as_of)
+    since = until - timedelta(days=SALES_WINDOW_DAYS)
+    sold = (OrderLine.objects.filter(product=OuterRef("pk"), order__created_at__gte=since,
+                                     order__created_at__lt=until)
             .exclude(order__status=Order.Status.CANCELLED)
             .values("product").annotate(units=Sum("quantity")).values("units"))
     fresh = Coalesce(Subquery(sold), Value(0), output_field=IntegerField())

@@ -2,18 +2,21 @@
 
 import io
 import json
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule
 
 from personalization import inputs
 from personalization.bands import PageContext, bands_for
 from personalization.models import Algorithm, Band, BandResult, Placement
 from personalization.tasks import recompute_all_bands, recompute_band
+from shop.models import Order
 from tests.factories import (
     CategoryFactory,
     DepartmentFactory,
@@ -367,3 +370,31 @@ def test_setup_bands_again_keeps_an_admins_tuning_and_schedule(default_bands):
     assert (band.schedule, band.item_count, band.position, band.is_enabled) == (
         nightly, 4, 9, False)
     assert band.periodic_task.crontab == nightly
+
+
+def test_recompute_bands_as_of_the_latest_order_fills_bands_of_an_old_history(shop,
+                                                                             default_bands):
+    Order.objects.update(created_at=timezone.now() - timedelta(days=400))
+    call_command("recompute_bands", "best-sellers", stdout=io.StringIO(), stderr=io.StringIO())
+    assert rows(default_bands["best-sellers"]) == {}
+
+    out = io.StringIO()
+    call_command("recompute_bands", "best-sellers", "--as-of", "latest-order", stdout=out,
+                 stderr=io.StringIO())
+
+    assert products_of(rows(default_bands["best-sellers"])[""])[:2] == [shop.tent.pk, shop.bag.pk]
+    assert "Computing as of " in out.getvalue()
+
+
+def test_recompute_bands_queues_with_the_time_asked_for(default_bands, published):
+    call_command("recompute_bands", "trending", "--queue", "--as-of", "2011-12-10",
+                 stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert published == [("personalization.tasks.recompute_band",
+                           [default_bands["trending"].pk, "2011-12-10"])]
+
+
+def test_recompute_bands_with_an_unreadable_time_is_an_error(default_bands):
+    with pytest.raises(CommandError, match="--as-of"):
+        call_command("recompute_bands", "--as-of", "last tuesday", stdout=io.StringIO(),
+                     stderr=io.StringIO())

@@ -62,3 +62,12 @@ def test_beat_refreshes_the_counts_every_hour():
     assert entry["task"] == "shop.tasks.refresh_sales_counts"
     assert entry["task"] in app.tasks
     assert entry["schedule"] == crontab(minute=7)
+
+
+def test_counts_end_at_the_shops_clock(sales, settings):
+    settings.TAILOR_AS_OF = (timezone.now() - timedelta(days=20)).isoformat()
+
+    refresh_sales_counts()
+
+    # The window is 50 to 20 days ago: the kettle's sale 29 days ago and the lamp's 31 days ago.
+    assert units_sold() == {"kettle": 3, "lamp": 1, "tent": 0, "mug": 0}
