@@ -39,23 +39,48 @@ NEEDS = {
     Algorithm.FOR_YOU: {"lines": 1, "events": 1},
     Algorithm.DEALS: {"lines": 1, "events": 1},
 }
+_COLLABORATIVE = {"lines", "events", "products", "interactions", "reachable", "als"}
+# Everything each algorithm keeps in a run's memo, so a run can let go of what no band left
+# needs (the events frame and a trained model are hundreds of MB).
+USES = {
+    Algorithm.BEST_SELLERS: {"lines", "products"},
+    Algorithm.TRENDING: {"lines"},
+    Algorithm.NEAR_YOU: {"lines"},
+    Algorithm.BOUGHT_TOGETHER: {"lines"},
+    Algorithm.ALSO_VIEWED: {"events"},
+    Algorithm.SIMILAR: {"products", "names"},
+    Algorithm.SIMILAR_FACTORS: _COLLABORATIVE,
+    Algorithm.FOR_YOU: _COLLABORATIVE,
+    Algorithm.DEALS: {"lines", "events", "products", "names", "interactions", "reachable"},
+}
 
 
 class Inputs:
     """The input frames of one run, each loaded once over the longest window its bands need.
 
     ``lines(since)`` and ``events(since)`` return the rows from ``since`` on; ``memo`` keeps any
-    other result the run's bands share (interactions, a trained model) under a key.
+    other result the run's bands share (interactions, a trained model) under a key: a name, or
+    a tuple that starts with one. ``finished(band)`` drops what no band still to come uses.
     """
 
     def __init__(self, bands: Iterable, now: datetime):
         self.now = now
         self._earliest: dict[str, datetime] = {}
+        self._users: dict[str, int] = {}
         for band in bands:
             for frame, windows in NEEDS.get(band.algorithm, {}).items():
                 since = _since(band, now, windows)
                 self._earliest[frame] = min(since, self._earliest.get(frame, since))
+            for name in USES.get(band.algorithm, ()):
+                self._users[name] = self._users.get(name, 0) + 1
         self._memo: dict = {}
+
+    def finished(self, band) -> None:
+        for name in USES.get(band.algorithm, ()):
+            self._users[name] -= 1
+        unused = {name for name, count in self._users.items() if count <= 0}
+        for key in [key for key in self._memo if _name(key) in unused]:
+            del self._memo[key]
 
     def lines(self, since: datetime) -> pd.DataFrame:
         frame = self.memo("lines", lambda: inputs.order_lines(since=self._from("lines", since)))
@@ -80,6 +105,10 @@ class Inputs:
 
     def _from(self, frame: str, since: datetime) -> datetime:
         return min(since, self._earliest.get(frame, since))
+
+
+def _name(key) -> str:
+    return key if isinstance(key, str) else key[0]
 
 
 def _from_on(frame: pd.DataFrame, since: datetime) -> pd.DataFrame:

@@ -29,6 +29,7 @@ def compute_and_store(bands, as_of: str | None = None) -> None:
     for band in bands:
         started = time.monotonic()
         BandResult.objects.replace(band, band_results(band, run=run), started=started)
+        run.finished(band)
     forget_cached_bands()
 
 

@@ -10,6 +10,7 @@ from .bought_together import (
     product_rows,
     reasons,
 )
+from .for_you import has_session
 
 
 def also_viewed(events: pd.DataFrame, *, min_support: int, top_n: int) -> pd.DataFrame:
@@ -23,7 +24,7 @@ def also_viewed(events: pd.DataFrame, *, min_support: int, top_n: int) -> pd.Dat
     Returns a ranked result frame: context ``"product:<A>"``, product_id B, best score first,
     ties by product id, ``top_n`` per A. No pair qualifies (or no views) → ``empty_result()``.
     """
-    views = events[(events["kind"] == "view") & (events["session_key"].fillna("") != "")]
+    views = events[(events["kind"] == "view") & has_session(events["session_key"])]
     if views.empty:
         return empty_result()
     matrix, products = basket_matrix(views["session_key"], views["product_id"])

@@ -7,12 +7,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from implicit.als import AlternatingLeastSquares
+from pandas.api.types import union_categoricals
 from threadpoolctl import threadpool_limits
 
 from . import context, empty_result, ranked
 
 DEFAULT_WEIGHTS = {"view": 1.0, "cart_add": 3.0, "purchase": 5.0}
-# Weakest first: a product a visitor viewed and bought is one they "bought".
+# Kinds of touch, weakest first: a product a visitor viewed and bought is one they "bought".
 VERBS = {"view": "viewed", "cart_add": "added to your cart", "purchase": "bought"}
 BECAUSE = {
     "viewed": "Because you viewed {}",
@@ -47,10 +48,10 @@ def interactions(
     visitor are ignored. ``weights`` overrides ``DEFAULT_WEIGHTS`` (view 1, cart_add 3,
     purchase 5) per kind.
 
-    Returns columns ``visitor`` (``u<user id>`` where ``user_id`` is set, else ``s<session
-    key>``), ``product_id`` (int), ``weight`` (float, the summed weights) and ``verb`` (the
-    strongest interaction: "viewed", "added to your cart" or "bought"), ordered by visitor key
-    and product. Empty input gives an empty frame.
+    Returns columns ``visitor`` (categorical: ``u<user id>`` where ``user_id`` is set, else
+    ``s<session key>``), ``product_id`` (int), ``weight`` (float, the summed weights) and
+    ``verb`` (categorical: the strongest interaction, "viewed", "added to your cart" or
+    "bought"), ordered by visitor key and product. Empty input gives an empty frame.
     """
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     touches = _touches(events, lines)
@@ -58,29 +59,59 @@ def interactions(
         return _no_interactions()
     visitor, keys = _visitor_codes(touches)
     product, product_ids = pd.factorize(touches["product_id"].to_numpy(np.int64), sort=True)
-    kind, kinds = pd.factorize(touches["kind"])
-    # One integer per (visitor, product), sorted: far faster than grouping by two columns.
-    pairs, pair = np.unique(visitor * len(product_ids) + product, return_inverse=True)
+    kind = touches["kind"].cat.codes.to_numpy()
+    del touches
+    # One integer per (visitor, product), numbered in sorted order: far faster than grouping
+    # by two columns, and lighter than np.unique on millions of rows.
+    pair, pairs = pd.factorize(visitor * len(product_ids) + product, sort=True)
+    del visitor, product
     strength = np.zeros(len(pairs), np.int64)
-    np.maximum.at(strength, pair, np.array([list(VERBS).index(name) for name in kinds])[kind])
-    weight = np.array([weights[name] for name in kinds], dtype=float)[kind]
+    np.maximum.at(strength, pair, kind)
+    weight = np.array([weights[name] for name in VERBS], dtype=float)[kind]
     return pd.DataFrame({
-        "visitor": pd.array(keys[pairs // len(product_ids)], dtype="str"),
+        # Categoricals: millions of rows share a few hundred thousand visitor keys.
+        "visitor": pd.Categorical.from_codes(pairs // len(product_ids),
+                                             categories=pd.Index(keys, dtype="str")),
         "product_id": np.asarray(product_ids, dtype=np.int64)[pairs % len(product_ids)],
         "weight": np.bincount(pair, weights=weight, minlength=len(pairs)),
-        "verb": pd.array(np.array(list(VERBS.values()), dtype=object)[strength], dtype="str"),
+        "verb": pd.Categorical.from_codes(strength, categories=list(VERBS.values())),
     })
 
 
 def _touches(events: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """Views and cart adds from ``events``, purchases from ``lines``: rows with a product and a
-    visitor, columns ``session_key``, ``user_id``, ``product_id`` and ``kind``."""
-    touches = pd.concat([
-        events.loc[events["kind"].isin(["view", "cart_add"]),
-                   ["session_key", "user_id", "product_id", "kind"]],
-        lines[["session_key", "user_id", "product_id"]].assign(kind="purchase"),
-    ], ignore_index=True).dropna(subset=["product_id"])
-    return touches[touches["user_id"].notna() | (touches["session_key"].fillna("") != "")]
+    visitor, columns ``session_key`` (categorical), ``user_id``, ``product_id`` and ``kind``."""
+    columns = ["session_key", "user_id", "product_id"]
+    kept = _where(events, events["kind"].isin(["view", "cart_add"]))
+    parts = [
+        kept[columns].assign(kind=pd.Categorical(kept["kind"], categories=list(VERBS))),
+        lines[columns].assign(kind=pd.Categorical.from_codes(
+            np.full(len(lines), list(VERBS).index("purchase")), categories=list(VERBS))),
+    ]
+    # Millions of visit keys: joined as one categorical, never as separate strings.
+    sessions = union_categoricals([_categorical(part["session_key"]) for part in parts])
+    parts = [part.assign(session_key=pd.Categorical(part["session_key"],
+                                                    categories=sessions.categories))
+             for part in parts]
+    touches = pd.concat(parts, ignore_index=True)
+    return _where(touches, touches["product_id"].notna() & (
+        touches["user_id"].notna() | has_session(touches["session_key"])))
+
+
+def _where(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
+    """``frame[keep]``, without a copy when every row is kept (frames of millions of rows)."""
+    return frame if keep.all() else frame[keep]
+
+
+def _categorical(keys: pd.Series) -> pd.Series:
+    if isinstance(keys.dtype, pd.CategoricalDtype):
+        return keys
+    return keys.astype("str").astype("category")
+
+
+def has_session(keys: pd.Series) -> pd.Series:
+    """Rows with a visit key: neither missing nor empty (an empty key would lump visitors)."""
+    return keys.notna() & (keys != "")
 
 
 def _visitor_codes(touches: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,10 @@
+import io
+
 import pytest
 from celery.signals import after_task_publish
+from django.core.management import call_command
+
+from personalization.models import Band
 
 
 @pytest.fixture
@@ -15,3 +20,10 @@ def published():
         yield sent
     finally:
         after_task_publish.disconnect(record)
+
+
+@pytest.fixture
+def default_bands():
+    """The default bands of fixtures/bands.json, by slug."""
+    call_command("setup_bands", stdout=io.StringIO())
+    return {band.slug: band for band in Band.objects.all()}

@@ -1,10 +1,8 @@
 """Admins tune bands in Django admin: list, edit, recompute, preview; and the band click link."""
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
@@ -21,11 +19,6 @@ CHANGELIST = "admin:personalization_band_changelist"
 def preview_url(band):
     return reverse("admin:personalization_band_preview", args=[band.pk])
 
-
-@pytest.fixture
-def default_bands():
-    call_command("setup_bands", stdout=io.StringIO())
-    return {band.slug: band for band in Band.objects.all()}
 
 
 # --- Changelist and change page ---------------------------------------------------------------

@@ -505,10 +505,6 @@ def test_bands_for_reads_the_visitors_views_once_however_many_live_bands(product
     assert four == one
 
 
-@pytest.fixture
-def default_bands():
-    call_command("setup_bands", stdout=io.StringIO())
-
 
 def fill_bands(shopper, page_product, cart_products, items):
     """Results for every computed band, in every context the pages below ask for, and as many

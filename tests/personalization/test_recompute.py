@@ -4,9 +4,11 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
 from django.conf import settings
+from django.utils import timezone
 
-from personalization.recompute import reachable_visitors
+from personalization.recompute import Inputs, band_results, reachable_visitors
 
 NOW = pd.Timestamp("2026-06-01 12:00", tz="UTC")
 COOKIE_AGE = timedelta(seconds=settings.SESSION_COOKIE_AGE)
@@ -30,3 +32,21 @@ def test_shoppers_can_always_come_back_anonymous_visitors_only_while_their_sessi
 
 def test_no_rows_no_visitors():
     assert reachable_visitors([frame()], NOW) == set()
+
+
+@pytest.mark.django_db
+def test_a_run_lets_go_of_inputs_once_no_band_left_needs_them(default_bands):
+    for_you, best = default_bands["recommended-for-you"], default_bands["best-sellers"]
+    run = Inputs([for_you, best], timezone.now())
+    band_results(for_you, run=run)
+    band_results(best, run=run)
+    names = {key if isinstance(key, str) else key[0] for key in run._memo}
+    assert {"events", "lines", "interactions", "als"} <= names
+
+    run.finished(for_you)
+
+    names = {key if isinstance(key, str) else key[0] for key in run._memo}
+    assert "lines" in names and "products" in names
+    assert not names & {"events", "interactions", "als", "reachable"}
+    run.finished(best)
+    assert run._memo == {}

@@ -74,11 +74,6 @@ def shop():
     return Shop()
 
 
-@pytest.fixture
-def default_bands():
-    call_command("setup_bands", stdout=io.StringIO())
-    return {band.slug: band for band in Band.objects.all()}
-
 
 def rows(band, context=None):
     """The served rows of the band: {context: [(product id, reason), …]} in rank order."""
