@@ -62,7 +62,8 @@ def _combined(parts: list[pd.DataFrame]) -> pd.DataFrame:
 def credited(clicks: pd.DataFrame, outcomes: pd.DataFrame, window: pd.Timedelta) -> pd.DataFrame:
     """``outcomes`` (cart adds or order lines) that followed a click, each with the ``band_id``
     of the latest click on the same product by the same visit key at or before it, within
-    ``window``. Outcomes no click led to are dropped; each kept outcome appears once."""
+    ``window`` (of clicks at the same moment, the last in ``clicks``). Outcomes no click led to
+    are dropped; each kept outcome appears once."""
     if outcomes.empty or clicks.empty:
         return outcomes.iloc[0:0].assign(band_id=pd.Series(dtype="int64"))
     keys = ["session_key", "product_id"]
