@@ -4,7 +4,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
+from . import insights_admin
 from .bands import PageContext, forget_cached_bands, preview_band
 from .forms import PreviewForm
 from .models import Band, BandResult, Event
@@ -35,7 +37,8 @@ class BandAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["pinned_products", "blocked_products"]
     list_select_related = ["fallback"]
-    actions = ["recompute_now"]
+    actions = ["recompute_now", "evaluate"]
+    change_list_template = "admin/personalization/band/change_list.html"
     readonly_fields = ["last_computed_at", "last_duration_ms", "context_count", "result_count",
                        "current_version", "preview_link"]
     fieldsets = [
@@ -82,9 +85,20 @@ class BandAdmin(admin.ModelAdmin):
                           + (f"; {skipped} live band(s) need none." if skipped else "."),
                           messages.SUCCESS)
 
+    @admin.action(description="Evaluate offline (time split, against best sellers)")
+    def evaluate(self, request, queryset):
+        return insights_admin.evaluate_action(self, request, queryset)
+
     def get_urls(self):
         preview = self.admin_site.admin_view(self.preview_view)
+        performance = self.admin_site.admin_view(
+            lambda request: insights_admin.performance_view(self, request))
+        refresh = self.admin_site.admin_view(require_POST(
+            lambda request: insights_admin.refresh_view(self, request)))
         return [path("<int:band_id>/preview/", preview, name="personalization_band_preview"),
+                path("performance/", performance, name="personalization_band_performance"),
+                path("performance/refresh/", refresh,
+                     name="personalization_band_performance_refresh"),
                 *super().get_urls()]
 
     def preview_view(self, request, band_id):

@@ -109,11 +109,12 @@ COPIED = ["title", "placement", "position", "exclude_out_of_stock", "exclude_pur
 class ABTestQuerySet(models.QuerySet):
     def start(self, band: Band, share: int, tuning: dict) -> "ABTest":
         """Start a test of ``band`` against a new variant band tuned by ``tuning`` (values for
-        ``TUNING`` fields; the rest copied from ``band``), shown to ``share`` percent of
+        some ``TUNING`` fields; the rest copied from ``band``), shown to ``share`` percent of
         visitors. The caller checks that ``band`` has no running test and is no variant."""
+        copied = {name: getattr(band, name) for name in [*COPIED, *TUNING]}
         with transaction.atomic():
-            variant = Band(**{name: getattr(band, name) for name in COPIED}, **tuning,
-                           slug=self._variant_slug(band), is_enabled=True)
+            variant = Band(**{**copied, **tuning}, slug=self._variant_slug(band),
+                           is_enabled=True)
             variant.save()
             variant.pinned_products.set(band.pinned_products.all())
             variant.blocked_products.set(band.blocked_products.all())

@@ -42,6 +42,8 @@ def test_starting_a_test_makes_a_variant_like_the_control_but_for_its_tuning(con
 
 def test_a_band_has_at_most_one_running_test_and_variants_get_new_slugs(control):
     first = ABTest.objects.start(control, 30, {"metric": Band.Metric.CONFIDENCE})
+    assert (first.variant.algorithm, first.variant.lookback_days) == (
+        control.algorithm, control.lookback_days)
     with pytest.raises(IntegrityError), transaction.atomic():
         ABTest.objects.start(control, 30, {"min_support": 5})
 
