@@ -30,13 +30,13 @@ class EventAdmin(admin.ModelAdmin):
 class BandAdmin(admin.ModelAdmin):
     list_display = ["title", "placement", "position", "algorithm", "is_enabled", "item_count",
                     "last_computed_at", "duration", "context_count", "result_count",
-                    "preview_link"]
+                    "preview_link", "variant_of"]
     list_editable = ["position", "is_enabled"]
     list_filter = ["placement", "algorithm", "is_enabled"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["pinned_products", "blocked_products"]
-    list_select_related = ["fallback"]
+    list_select_related = ["fallback", "variant_test"]
     actions = ["recompute_now", "evaluate"]
     change_list_template = "admin/personalization/band/change_list.html"
     readonly_fields = ["last_computed_at", "last_duration_ms", "context_count", "result_count",
@@ -59,6 +59,14 @@ class BandAdmin(admin.ModelAdmin):
         if band.last_duration_ms is None:
             return "—"
         return f"{band.last_duration_ms / 1000:.1f} s"
+
+    @admin.display(description="A/B test")
+    def variant_of(self, band):
+        test = getattr(band, "variant_test", None)  # None when the band is no test's variant
+        if test is None:
+            return ""
+        url = reverse("admin:personalization_abtest_change", args=[test.pk])
+        return format_html('<a href="{}">variant B of test {}</a>', url, test.pk)
 
     @admin.display(description="preview")
     def preview_link(self, band):

@@ -104,3 +104,14 @@ def test_replace_days_swaps_only_those_days_and_skips_deleted_bands():
     assert written == 1
     assert sorted(BandDay.objects.values_list("day", "impressions")) == [
         (date(2026, 3, 1), 5), (date(2026, 3, 2), 9)]
+
+
+def test_deleting_the_control_band_disables_its_variant(control,
+                                                        django_capture_on_commit_callbacks):
+    test = ABTest.objects.start(control, 50, {"metric": Band.Metric.CONFIDENCE})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        control.delete()
+
+    assert not ABTest.objects.exists()
+    assert not Band.objects.get(pk=test.variant_id).is_enabled

@@ -46,12 +46,13 @@ def figures():
 # --- Performance -------------------------------------------------------------------------------
 
 
-def test_band_list_links_to_the_insights_pages(admin_client):
+def test_band_list_links_to_the_insights_pages_and_marks_variants(admin_client, figures):
     page = admin_client.get(reverse("admin:personalization_band_changelist")).content.decode()
 
     for name in (PERFORMANCE, "admin:personalization_evaluation_changelist",
                  "admin:personalization_abtest_changelist"):
         assert reverse(name) in page
+    assert f"variant B of test {figures['test'].pk}" in page
 
 
 def test_performance_page_shows_totals_charts_and_tests_in_a_few_queries(
