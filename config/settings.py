@@ -176,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shop.tasks.refresh_sales_counts",
         "schedule": crontab(minute=7),
     },
+    # Yesterday and today's band figures for the admin's performance page.
+    "roll-up-band-figures": {
+        "task": "personalization.tasks.roll_up_band_figures",
+        "schedule": crontab(minute=17),
+    },
 }
 CELERY_TIMEZONE = "UTC"
 

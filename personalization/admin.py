@@ -4,7 +4,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
+from . import insights_admin
 from .bands import PageContext, forget_cached_bands, preview_band
 from .forms import PreviewForm
 from .models import Band, BandResult, Event
@@ -28,14 +30,15 @@ class EventAdmin(admin.ModelAdmin):
 class BandAdmin(admin.ModelAdmin):
     list_display = ["title", "placement", "position", "algorithm", "is_enabled", "item_count",
                     "last_computed_at", "duration", "context_count", "result_count",
-                    "preview_link"]
+                    "preview_link", "variant_of"]
     list_editable = ["position", "is_enabled"]
     list_filter = ["placement", "algorithm", "is_enabled"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["pinned_products", "blocked_products"]
-    list_select_related = ["fallback"]
-    actions = ["recompute_now"]
+    list_select_related = ["fallback", "variant_test"]
+    actions = ["recompute_now", "evaluate"]
+    change_list_template = "admin/personalization/band/change_list.html"
     readonly_fields = ["last_computed_at", "last_duration_ms", "context_count", "result_count",
                        "current_version", "preview_link"]
     fieldsets = [
@@ -56,6 +59,14 @@ class BandAdmin(admin.ModelAdmin):
         if band.last_duration_ms is None:
             return "—"
         return f"{band.last_duration_ms / 1000:.1f} s"
+
+    @admin.display(description="A/B test")
+    def variant_of(self, band):
+        test = getattr(band, "variant_test", None)  # None when the band is no test's variant
+        if test is None:
+            return ""
+        url = reverse("admin:personalization_abtest_change", args=[test.pk])
+        return format_html('<a href="{}">variant B of test {}</a>', url, test.pk)
 
     @admin.display(description="preview")
     def preview_link(self, band):
@@ -82,9 +93,20 @@ class BandAdmin(admin.ModelAdmin):
                           + (f"; {skipped} live band(s) need none." if skipped else "."),
                           messages.SUCCESS)
 
+    @admin.action(description="Evaluate offline (time split, against best sellers)")
+    def evaluate(self, request, queryset):
+        return insights_admin.evaluate_action(self, request, queryset)
+
     def get_urls(self):
         preview = self.admin_site.admin_view(self.preview_view)
+        performance = self.admin_site.admin_view(
+            lambda request: insights_admin.performance_view(self, request))
+        refresh = self.admin_site.admin_view(require_POST(
+            lambda request: insights_admin.refresh_view(self, request)))
         return [path("<int:band_id>/preview/", preview, name="personalization_band_preview"),
+                path("performance/", performance, name="personalization_band_performance"),
+                path("performance/refresh/", refresh,
+                     name="personalization_band_performance_refresh"),
                 *super().get_urls()]
 
     def preview_view(self, request, band_id):

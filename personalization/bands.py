@@ -20,9 +20,10 @@ from shop.cards import ProductCard, cards
 from shop.models import OrderLine, Product
 
 from .algorithms import context
+from .experiments import attach_tests, variant_for
 from .models import Algorithm, Band, BandResult, Event
 
-BANDS_CACHE_KEY = "bands:enabled:v1"
+BANDS_CACHE_KEY = "bands:enabled:v2"
 BANDS_CACHE_SECONDS = 60
 RESULTS_CACHE_SECONDS = 3600
 RECENTLY_VIEWED_SCAN = 60
@@ -59,14 +60,16 @@ class PageContext:
 
 
 def enabled_bands() -> dict[int, Band]:
-    """Every enabled band with its pins and blocks, cached briefly; admin saves clear it."""
+    """Every enabled band with its pins, blocks and A/B test, cached briefly; admin saves
+    clear it."""
     bands = cache.get(BANDS_CACHE_KEY)
     if bands is None:
         bands = {
             band.pk: band
-            for band in Band.objects.filter(is_enabled=True).prefetch_related(
-                "pinned_products", "blocked_products")
+            for band in Band.objects.filter(is_enabled=True).select_related(
+                "variant_test").prefetch_related("pinned_products", "blocked_products")
         }
+        attach_tests(bands)
         for band in bands.values():
             band.pinned_ids = [p.pk for p in band.pinned_products.all()]
             band.blocked_ids = {p.pk for p in band.blocked_products.all()}
@@ -83,9 +86,10 @@ def forget_cached_bands():
 def bands_for(visitor, page: PageContext) -> list[ShownBand]:
     """The bands of ``page.placement`` in the admin's order, each with its items and reasons."""
     bands = enabled_bands()
-    chosen = [band for band in bands.values() if band.placement == page.placement]
+    chosen = [band for band in bands.values()
+              if band.placement == page.placement and not band.is_variant]
     chosen.sort(key=lambda band: (band.position, band.pk))
-    chosen = [_for_visitor(band, visitor, bands) for band in chosen]
+    chosen = [_for_visitor(variant_for(band, visitor, bands), visitor, bands) for band in chosen]
     shown, seen = [], set()
     for item in _show([b for b in chosen if b is not None], visitor, page, bands):
         # A band already shown as another's fallback is not shown twice.

@@ -129,14 +129,17 @@ def delete_demo_behaviour() -> None:
     """Delete demo shoppers (their users too) and the events and orders around demo data.
 
     Goes: events and orders of demo shoppers or about demo products (``shop.demo.SKU_PREFIX``),
-    including another visitor's order of a demo product, which could not outlive the product.
+    including another visitor's order of a demo product, which could not outlive the product,
+    and every event of a visit that had such events (its band impressions).
     Stays: every user without a demo ``Shopper``, and any superuser or staff member.
     """
     users = get_user_model().objects.filter(
         shopper__is_demo=True, is_superuser=False, is_staff=False
     )
     products = Product.objects.filter(sku__startswith=catalog_demo.SKU_PREFIX)
-    Event.objects.filter(Q(user__in=users) | Q(product__in=products)).delete()
+    touched = Event.objects.filter(Q(user__in=users) | Q(product__in=products))
+    # Band impressions name no product: they go with the visits that touched demo data.
+    Event.objects.filter(session_key__in=touched.values("session_key")).delete()
     ordered = OrderLine.objects.filter(product__in=products).values("order_id")
     Order.objects.filter(Q(user__in=users) | Q(pk__in=ordered)).delete()
     users.delete()

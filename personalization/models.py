@@ -327,3 +327,7 @@ class BandResult(models.Model):
     @property
     def product_ids(self) -> list[int]:
         return [item[0] for item in self.items]
+
+
+# Insights' models live in their own module; importing them here registers them with Django.
+from .insight_models import ABTest, BandDay, Evaluation  # noqa: E402, F401

@@ -1,13 +1,16 @@
 import time
+from datetime import date
 
 from celery import shared_task
 from django.db import DatabaseError
 
 from shop import clock
 
+from . import evaluations
 from .bands import forget_cached_bands
 from .models import Band, BandResult
 from .recompute import Inputs, band_results
+from .rollup import recent_days, roll_up
 
 
 def computed_bands(band_ids=None):
@@ -45,3 +48,19 @@ def recompute_band(band_id: int, as_of: str | None = None) -> None:
 def recompute_all_bands(as_of: str | None = None) -> None:
     """Compute every enabled band in one run sharing inputs; each band switches on its own."""
     compute_and_store(computed_bands(), as_of)
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, acks_late=True,
+             soft_time_limit=600, time_limit=660)
+def roll_up_band_figures(first: str | None = None, last: str | None = None) -> None:
+    """Recompute the daily band figures from ``first`` to ``last`` (ISO dates; by default
+    yesterday and today, as beat runs it hourly). Replaces whole days: a rerun is harmless."""
+    days = recent_days() if first is None else (date.fromisoformat(first),
+                                                date.fromisoformat(last or first))
+    roll_up(*days)
+
+
+@shared_task(acks_late=True, soft_time_limit=900, time_limit=960)
+def evaluate_bands(evaluation_id: int) -> None:
+    """Run a stored ``Evaluation`` and store its results (or why it failed)."""
+    evaluations.run(evaluation_id)

@@ -1,6 +1,8 @@
 """Who is browsing: session, user, country, and whether the shop may track and personalize."""
 
-from dataclasses import dataclass
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.utils.functional import SimpleLazyObject
 
@@ -17,6 +19,10 @@ class Visitor:
     country: str
     personalization_on: bool
     tracking_allowed: bool
+    # For a tracked visitor seen for the first time: makes their visit key now (it is otherwise
+    # made by their first tracked event), so an A/B test assigns them the same variant on their
+    # first page as on the next ones. Their history starts now: ``session_key`` stays empty.
+    new_visit_key: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -24,6 +30,13 @@ class Visitor:
         if self.user_id:
             return f"u{self.user_id}"
         return f"s{self.session_key}" if self.session_key else ""
+
+    @property
+    def test_key(self) -> str:
+        """Whom an A/B test assigns: ``key``; for a new tracked visitor, their new visit key."""
+        if self.key or self.new_visit_key is None:
+            return self.key
+        return f"s{self.new_visit_key()}"
 
 
 def country_from_language(accept_language: str) -> str:
@@ -47,10 +60,21 @@ def visitor_for(request) -> Visitor:
     country = session.get(COUNTRY_KEY) or country_from_language(
         request.headers.get("Accept-Language", "")
     )
+    visit_key = session.get(VISIT_KEY, "")
     return Visitor(
-        session_key=session.get(VISIT_KEY, ""), user_id=user_id, country=country,
+        session_key=visit_key, user_id=user_id, country=country,
         personalization_on=personalization_on, tracking_allowed=bool(tracking_allowed),
+        new_visit_key=None if visit_key or not tracking_allowed else (
+            lambda: visit_key_of(session)),
     )
+
+
+def visit_key_of(session) -> str:
+    """The session's visit key, made and stored in it the first time it is asked for."""
+    key = session.get(VISIT_KEY)
+    if not key:
+        key = session[VISIT_KEY] = secrets.token_hex(16)
+    return key
 
 
 class VisitorMiddleware:

@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from personalization.bands import PageContext, bands_for
-from personalization.models import Algorithm, Band, Event, Placement
+from personalization.bands import PageContext, bands_for, forget_cached_bands
+from personalization.experiments import sees_variant
+from personalization.models import ABTest, Algorithm, Band, Event, Placement
 from personalization.tasks import recompute_band
 from personalization.visitors import PERSONALIZATION_OFF_KEY, VISIT_KEY
 from tests.factories import (
@@ -570,3 +571,89 @@ def test_pages_run_a_bounded_number_of_queries_whatever_the_bands_show(client, d
     # Fewer queries are possible with more items: cards already read for the bands need no
     # second query for the new arrivals.
     assert many <= few <= PAGES_MAX_QUERIES[page_name]
+
+
+# --- A/B tests ---------------------------------------------------------------------------------
+
+
+def start_test(band, share, **tuning):
+    test = ABTest.objects.start(band, share, {"algorithm": band.algorithm, **tuning})
+    forget_cached_bands()
+    return test
+
+
+def test_a_running_test_shows_the_variant_to_the_visitors_it_assigns(products):
+    control = BandFactory(title="Best sellers", min_support=2)
+    store(control, [("", products[0], "Control pick")])
+    test = start_test(control, 50, min_support=5)
+    store(test.variant, [("", products[1], "Variant pick")])
+
+    seen = {}
+    for number in range(40):
+        key = f"visit-{number}"
+        shown = bands_for(visitor(session_key=key), HOME)
+        seen[key] = (shown[0].band.pk, shown[0].items[0].reason)
+
+    assert set(seen.values()) == {(control.pk, "Control pick"), (test.variant.pk, "Variant pick")}
+    for key, (band_id, _) in seen.items():
+        assert (band_id == test.variant.pk) == sees_variant(test.salt, f"s{key}", 50)
+        # Stable: the same visitor sees the same variant again.
+        assert bands_for(visitor(session_key=key), HOME)[0].band.pk == band_id
+
+
+def test_a_variant_is_never_shown_as_a_band_of_its_own(products):
+    control = BandFactory(title="Best sellers")
+    store(control, [("", products[0], "Control pick")])
+    test = start_test(control, 1, min_support=5)
+    store(test.variant, [("", products[1], "Variant pick")])
+    test.end("control")
+    forget_cached_bands()
+
+    test.variant.refresh_from_db()
+    test.variant.is_enabled = True
+    test.variant.save()
+    forget_cached_bands()
+
+    assert [s.band.pk for s in bands_for(visitor(session_key="any"), HOME)] == [control.pk]
+
+
+def test_impressions_and_click_links_name_the_variant_shown(client, products):
+    control = BandFactory(title="Best sellers")
+    store(control, [("", products[0], "Control pick")])
+    test = start_test(control, 99, min_support=5)
+    store(test.variant, [("", products[1], "Variant pick")])
+
+    # A first visit: the visit key is made for the assignment, and the impression uses it.
+    response = client.get(reverse("shop:home"))
+
+    key = client.session[VISIT_KEY]
+    expected = test.variant if sees_variant(test.salt, f"s{key}", 99) else control
+    shown = response.context["bands"][0]
+    assert shown.band.pk == expected.pk
+    assert f"band={expected.slug}" in shown.items[0].link
+    impression = Event.objects.get(kind=Event.Kind.IMPRESSION)
+    assert (impression.band_id, impression.session_key) == (expected.pk, key)
+
+
+@pytest.mark.parametrize("page_name", ["home", "product"])
+def test_running_ab_tests_add_no_query_to_a_page(client, default_bands, page_name):
+    shopper = UserFactory(password=None)
+    page_product = ProductFactory(stock=5)
+    client.force_login(shopper)
+    url = reverse("shop:home") if page_name == "home" else page_product.get_absolute_url()
+    fill_bands(shopper, page_product, [], items=4)
+
+    def count():
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, headers={"Accept-Language": "nl-NL"}).status_code == 200
+        return len(queries)
+
+    count()  # The first request stores the visit key in the session.
+    without = count()
+    for band in Band.objects.exclude(algorithm=Algorithm.RECENTLY_VIEWED):
+        start_test(band, 50, min_support=band.min_support + 1)
+    fill_bands(shopper, page_product, [], items=4)
+
+    with_tests = count()
+    assert with_tests <= without <= PAGES_MAX_QUERIES[page_name]

@@ -2,7 +2,7 @@
 
 import sys
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -11,6 +11,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from personalization import demo as behaviour_demo
+from personalization.demo_traffic import write_band_traffic
+from personalization.rollup import roll_up
 from shop import demo as catalog_demo
 from shop.tasks import refresh_sales_counts
 
@@ -57,6 +59,7 @@ class Command(BaseCommand):
         self.report(demo, counts, until)
         refresh_sales_counts()
         call_command("setup_bands", stdout=self.stdout)
+        self.simulate_band_traffic(options["seed"], until, params.days)
         if not options["no_bands"]:
             call_command("recompute_bands", stdout=self.stdout)
 
@@ -94,6 +97,17 @@ class Command(BaseCommand):
         with self.step("Simulating behaviour", len(demo.plan.starts), "session") as advance:
             return behaviour_demo.write_sessions(demo.sessions, demo.products, first_product,
                                                  first_user, advance)
+
+    def simulate_band_traffic(self, seed: int, until: datetime, days: int):
+        """Band impressions and clicks for the demo's visits, then their daily figures."""
+        with self.step("Simulating band traffic", 2, "step") as advance:
+            written = write_band_traffic(seed)
+            advance(1)
+            rows = roll_up((until - timedelta(days=days)).date(),
+                           (until - timedelta(days=1)).date())
+            advance(1)
+        self.stdout.write(f"{written:,} band impressions and clicks; {rows:,} daily band "
+                          "figures rolled up.")
 
     def report(self, demo, counts, until: datetime):
         self.stdout.write(self.style.SUCCESS(
