@@ -4,11 +4,14 @@ import io
 import json
 import os
 import socket
+from contextlib import contextmanager
 
+import psycopg
 import pytest
 import redis
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -20,16 +23,18 @@ from tests.integration.helpers import CHECKOUT, wait_for
 from tests.personalization.factories import store
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# Cached by id: bands, their results, product cards, the navigation.
+CACHED = ("band*", "card*", "shop:departments*")
 
 
 
 @pytest.fixture(autouse=True)
 def _no_band_cache_from_other_runs():
     """The Redis cache outlives test databases, whose ids start again at 1 in every session."""
-    for pattern in ("band*", "shop:departments*"):
+    for pattern in CACHED:
         cache.delete_pattern(pattern)
     yield
-    for pattern in ("band*", "shop:departments*"):
+    for pattern in CACHED:
         cache.delete_pattern(pattern)
 
 
@@ -84,8 +89,8 @@ def test_worker_recompute_shows_bought_together_on_the_product_page(
 # --- A worker killed in the middle of a recompute ----------------------------------------------
 
 
-SIMILAR_ITEMS = 50
-CATALOG = 200
+SIMILAR_ITEMS = 12
+CATALOG = 40
 
 
 def camping_catalog():
@@ -114,6 +119,22 @@ def forget_unacked(queue):
             client.zrem("unacked_index", tag)
 
 
+@contextmanager
+def results_table_locked():
+    """Hold a lock that lets pages read band results but makes any writer wait; yield a check
+    that says whether another session is waiting on it."""
+    with psycopg.connect(**connection.get_connection_params(), autocommit=False) as holder:
+        holder.execute(f"LOCK TABLE {BandResult._meta.db_table} IN SHARE MODE")
+
+        def blocked():
+            return holder.execute(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass",
+                [BandResult._meta.db_table]).fetchone()[0]
+
+        yield blocked
+        holder.rollback()
+
+
 def test_worker_killed_mid_recompute_leaves_the_old_results_served(celery_worker, default_bands):
     page_product = camping_catalog()
     band = default_bands["similar-products"]
@@ -133,17 +154,17 @@ def test_worker_killed_mid_recompute_leaves_the_old_results_served(celery_worker
     assert before == [(p.name, "Version one") for p in catalog[:SIMILAR_ITEMS]]
 
     try:
-        # Writing CATALOG × 3·SIMILAR_ITEMS rows takes the worker about a second: time enough to
-        # see the version counter move, load the page, and kill it before it switches.
-        recompute_band.delay(band.pk)
-        writing = wait_for(lambda: Band.objects.filter(pk=band.pk, last_version=2).exists(),
-                           timeout=30, interval=0.005)
-        assert writing, f"the recompute never started; worker log:\n{celery_worker.log()}"
-        during = items()
-        celery_worker.kill()
+        with results_table_locked() as blocked:
+            # The worker numbers its version, then waits on the lock to write its rows: killed
+            # there, it has started but can never switch.
+            recompute_band.delay(band.pk)
+            writing = wait_for(blocked, timeout=30, interval=0.01)
+            assert writing, f"the recompute never started; worker log:\n{celery_worker.log()}"
+            assert Band.objects.filter(pk=band.pk, last_version=2).exists()
+            during = items()
+            celery_worker.kill()
         band.refresh_from_db()
-        assert band.current_version == 1, (
-            "the recompute switched before the worker was killed: make it slower")
+        assert band.current_version == 1
         assert during == before
         assert items() == before
 
