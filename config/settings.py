@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shop.context_processors.storefront",
+                "preferences.context_processors.notifications",
             ],
         },
     },
@@ -175,6 +176,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shop.tasks.refresh_sales_counts",
         "schedule": crontab(minute=7),
     },
+    "send-notification-digests": {
+        "task": "preferences.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Fan-outs whose enqueue failed (broker down at commit) or whose message was lost.
+    "resume-notification-fan-outs": {
+        "task": "preferences.tasks.resume_fan_outs",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -248,3 +258,6 @@ LOGGING = {
 
 TAILOR_PAGE_SIZE = 24
 TAILOR_CURRENCY = "EUR"
+# Where links in e-mails point (e-mails are sent by workers, outside any request).
+TAILOR_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+TAILOR_UNSUBSCRIBE_DAYS = int(os.environ.get("UNSUBSCRIBE_DAYS", "90"))

@@ -1,0 +1,215 @@
+"""Delivering a product change: its followers in batches, then the e-mails they asked for.
+
+``notify_batch`` takes the next ``BATCH_USERS`` followers in user-id order, plans their
+notifications with ``preferences.notifications`` and inserts them, ignoring any that exist: the
+database keeps one per (change, shopper), so a retried batch, a task run twice or two workers on
+the same batch add nothing. It then sends the batch's instant e-mails.
+
+An e-mail is *claimed* before it is sent: a conditional UPDATE (rows locked with SKIP LOCKED,
+``email_claimed_at`` still empty) commits the claim, so no retry or other worker ever sends it
+again. An error while sending releases the claims of the e-mails not sent, for the task's retry.
+A worker killed between claiming and sending leaves those e-mails unsent rather than sent twice
+(their notifications are in the inbox; admins see them as "claimed, not sent").
+"""
+
+from django.core import mail
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce, Greatest
+from django.http import QueryDict
+from django.utils import timezone
+
+from .emails import digest_email, notification_email
+from .filters import ProductFilter, catalog_options
+from .listing import as_querydict, screened
+from .models import (
+    DeliverySetting,
+    Email,
+    Notification,
+    NotificationSettings,
+    ProductChange,
+    Subscription,
+)
+from .notifications import Change, Delivery, Follow, ProductFacts, planned_notifications
+
+BATCH_USERS = 1000
+EMAIL_CHUNK = 100
+Kind = Subscription.Kind
+FOLLOW_FIELDS = ("pk", "user_id", "kind", "product_id", "brand_id", "category_id", "price_below",
+                 "is_active", "user__email", "brand__name", "category__name", "search__name",
+                 "search__query")
+
+
+def notify_batch(change_id: int, after_user: int = 0) -> int | None:
+    """Notify the change's followers with user ids above ``after_user``, up to ``BATCH_USERS``
+    of them; return the last user id done, or None when no follower is left (the change is
+    then marked fanned out) or the change is gone or finished already."""
+    row = (ProductChange.objects.select_related(
+        "product__brand", "product__category__parent", "product__colour", "product__material")
+        .filter(pk=change_id, fanned_out_at__isnull=True).first())
+    if row is None:
+        return None
+    change = change_facts(row)
+    candidates = followers(change)
+    users = list(candidates.filter(user_id__gt=after_user).order_by("user_id")
+                 .values_list("user_id", flat=True).distinct()[:BATCH_USERS])
+    if users:
+        follows = follows_of(candidates.filter(user_id__gt=after_user, user_id__lte=users[-1]))
+        planned = planned_notifications(change, follows, deliveries(users), paused(users))
+        Notification.objects.bulk_create([
+            Notification(change_id=p.change_id, user_id=p.user_id,
+                         subscription_id=p.subscription_id, reason=p.reason, title=p.title,
+                         in_inbox=p.in_inbox, email=p.email) for p in planned
+        ], ignore_conflicts=True, batch_size=BATCH_USERS)
+        send_instant_emails(change_id, after_user, users[-1])
+    finished = len(users) < BATCH_USERS
+    record_progress(change_id, users[-1] if users else after_user, finished)
+    return None if finished else users[-1]
+
+
+def change_facts(row: ProductChange) -> Change:
+    product = row.product
+    category = product.category
+    parent = category.parent
+    facts = ProductFacts(
+        id=product.pk, name=product.name, price=product.price, stock=product.stock,
+        brand_id=product.brand_id, category_id=category.pk, parent_id=category.parent_id,
+        is_active=product.is_active, description=product.description,
+        brand_slug=product.brand.slug, category_slug=category.slug,
+        parent_slug=parent.slug if parent else "", colour_slug=product.colour.slug,
+        material_slug=product.material.slug, audience=product.audience,
+        compare_at_price=product.compare_at_price)
+    return Change(row.pk, facts, is_new=row.is_new, new_price=row.new_price,
+                  new_stock=row.new_stock, old_price=row.old_price, old_stock=row.old_stock)
+
+
+def followers(change: Change):
+    """The switched-on subscriptions that may hear about ``change`` (``hits`` decides)."""
+    product = change.product
+    if not change.is_new:
+        return Subscription.objects.filter(
+            product_id=product.id, is_active=True,
+            kind__in=[Kind.PRICE_DROP, Kind.PRICE_BELOW, Kind.BACK_IN_STOCK])
+    categories = [product.category_id] + ([product.parent_id] if product.parent_id else [])
+    return Subscription.objects.filter(
+        Q(kind=Kind.BRAND, brand_id=product.brand_id)
+        | Q(kind=Kind.CATEGORY, category_id__in=categories) | Q(kind=Kind.SEARCH),
+        is_active=True)
+
+
+def follows_of(subscriptions) -> list[Follow]:
+    """``Follow`` values of ``subscriptions``, with saved searches' criteria (one query, plus
+    the catalog options when a saved search is among them)."""
+    rows = list(subscriptions.order_by().values(*FOLLOW_FIELDS))
+    criteria = {}
+    if any(row["kind"] == Kind.SEARCH for row in rows):
+        options = catalog_options()
+        criteria = {row["search__query"]: search_criteria(row["search__query"], options)
+                    for row in rows if row["kind"] == Kind.SEARCH}
+    return [Follow(
+        id=row["pk"], user_id=row["user_id"], kind=row["kind"], product_id=row["product_id"],
+        brand_id=row["brand_id"], category_id=row["category_id"],
+        price_below=row["price_below"], is_active=row["is_active"],
+        can_email=bool(row["user__email"]),
+        target_name=row["brand__name"] or row["category__name"] or row["search__name"] or "",
+        criteria=criteria.get(row["search__query"], {}),
+    ) for row in rows]
+
+
+def search_criteria(query: str, options) -> dict:
+    """A saved search's valid filter values, screened and cleaned as the listing does; what
+    the listing would ignore (an unknown colour, a bad price) is left out. No queries."""
+    params, _ = screened(QueryDict(query), options, {})
+    return ProductFilter(as_querydict(params), options=options).cleaned
+
+
+def deliveries(users: list[int]) -> dict[tuple[int, str], Delivery]:
+    rows = DeliverySetting.objects.filter(user_id__in=users)
+    return {(row.user_id, row.topic): Delivery(row.inbox, row.email) for row in rows}
+
+
+def paused(users: list[int]) -> set[int]:
+    return set(NotificationSettings.objects.filter(user_id__in=users, paused=True)
+               .values_list("user_id", flat=True))
+
+
+def record_progress(change_id: int, through_user: int, finished: bool) -> None:
+    """Move the change's cursor forward (never back: a second run may lag behind)."""
+    now = timezone.now()
+    ProductChange.objects.filter(pk=change_id).update(
+        done_through_user=Greatest("done_through_user", through_user), progressed_at=now,
+        **({"fanned_out_at": Coalesce("fanned_out_at", now)} if finished else {}))
+
+
+# --- E-mail -----------------------------------------------------------------------------------
+
+
+def send_instant_emails(change_id: int, after_user: int, through_user: int) -> int:
+    """Send the instant e-mails of the change's notifications to users in (after_user,
+    through_user] whose subscription is still on; return how many were sent."""
+    due = Notification.objects.filter(
+        change_id=change_id, user_id__gt=after_user, user_id__lte=through_user,
+        email=Email.INSTANT, email_claimed_at__isnull=True, subscription__is_active=True)
+    sent = 0
+    while claimed := claim(due, EMAIL_CHUNK):
+        sent += send_claimed(claimed)
+    return sent
+
+
+def claim(due, size: int | None = None) -> list[int]:
+    """Claim up to ``size`` of the ``due`` notifications' e-mails (all with None); their ids.
+
+    Rows another transaction holds are skipped, and the claim commits before anything is sent.
+    """
+    with transaction.atomic():
+        locked = due.select_for_update(skip_locked=True, of=("self",)).order_by("user_id", "pk")
+        ids = list(locked.values_list("pk", flat=True)[:size])
+        Notification.objects.filter(pk__in=ids).update(email_claimed_at=timezone.now())
+    return ids
+
+
+def send_claimed(ids: list[int]) -> int:
+    """Send the claimed notifications' e-mails, one per notification, over one connection."""
+    notifications = Notification.objects.filter(pk__in=ids).order_by("user_id").select_related(
+        "user", "change__product", "subscription__product", "subscription__brand",
+        "subscription__category", "subscription__search")
+    return deliver(ids, [([n.pk], notification_email(n)) for n in notifications])
+
+
+def digest_due():
+    """Notifications waiting for a daily digest, except those of shoppers who paused all."""
+    return Notification.objects.filter(email=Email.DAILY, email_claimed_at__isnull=True).exclude(
+        user__notification_settings__paused=True)
+
+
+def users_with_digests() -> list[int]:
+    return list(digest_due().order_by("user_id").values_list("user_id", flat=True).distinct())
+
+
+def send_digest(user_id: int) -> int:
+    """E-mail the shopper one digest of everything due; return how many notifications it
+    carried (0: nothing was due, or another run claimed it)."""
+    ids = claim(digest_due().filter(user_id=user_id))
+    if not ids:
+        return 0
+    notifications = list(Notification.objects.filter(pk__in=ids).order_by("-created_at", "-pk")
+                         .select_related("user", "change__product"))
+    return deliver(ids, [(ids, digest_email(notifications[0].user, notifications))])
+
+
+def deliver(claimed: list[int], messages: list) -> int:
+    """Send ``messages`` ((notification ids, message) pairs), marking each one's notifications
+    e-mailed; return how many notifications that covered. On an error, release the claims not
+    sent (so a retry sends them) and raise it."""
+    sent = []
+    try:
+        with mail.get_connection() as connection:
+            for ids, message in messages:
+                connection.send_messages([message])
+                sent += ids
+    finally:
+        Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+        unsent = set(claimed) - set(sent)
+        if unsent:
+            Notification.objects.filter(pk__in=unsent).update(email_claimed_at=None)
+    return len(sent)
