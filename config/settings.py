@@ -261,3 +261,5 @@ TAILOR_CURRENCY = "EUR"
 # Where links in e-mails point (e-mails are sent by workers, outside any request).
 TAILOR_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 TAILOR_UNSUBSCRIBE_DAYS = int(os.environ.get("UNSUBSCRIBE_DAYS", "90"))
+# Followers per fan-out task: each batch is one task message, its notifications and e-mails.
+TAILOR_FAN_OUT_BATCH = int(os.environ.get("FAN_OUT_BATCH", "1000"))

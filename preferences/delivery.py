@@ -1,17 +1,19 @@
 """Delivering a product change: its followers in batches, then the e-mails they asked for.
 
-``notify_batch`` takes the next ``BATCH_USERS`` followers in user-id order, plans their
+``notify_batch`` takes the next ``TAILOR_FAN_OUT_BATCH`` followers in user-id order, plans their
 notifications with ``preferences.notifications`` and inserts them, ignoring any that exist: the
 database keeps one per (change, shopper), so a retried batch, a task run twice or two workers on
 the same batch add nothing. It then sends the batch's instant e-mails.
 
-An e-mail is *claimed* before it is sent: a conditional UPDATE (rows locked with SKIP LOCKED,
-``email_claimed_at`` still empty) commits the claim, so no retry or other worker ever sends it
-again. An error while sending releases the claims of the e-mails not sent, for the task's retry.
-A worker killed between claiming and sending leaves those e-mails unsent rather than sent twice
-(their notifications are in the inbox; admins see them as "claimed, not sent").
+E-mails are built first, then *claimed*, then sent. The claim is a conditional UPDATE (rows
+locked with SKIP LOCKED, ``email_claimed_at`` still empty) committed before sending, so no retry
+or other worker ever sends the same e-mail again. An error while sending releases the claims of
+the e-mails not sent, for the task's retry. A worker killed between claiming and sending leaves
+those e-mails (at most one chunk) unsent rather than sent twice; their notifications are in the
+inbox, and admins see them as "claimed, not sent".
 """
 
+from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.db.models import Q
@@ -32,27 +34,28 @@ from .models import (
 )
 from .notifications import Change, Delivery, Follow, ProductFacts, planned_notifications
 
-BATCH_USERS = 1000
 EMAIL_CHUNK = 100
 Kind = Subscription.Kind
+EMAIL_RELATED = ("user", "change__product", "subscription__product", "subscription__brand",
+                 "subscription__category", "subscription__search")
 FOLLOW_FIELDS = ("pk", "user_id", "kind", "product_id", "brand_id", "category_id", "price_below",
                  "is_active", "user__email", "brand__name", "category__name", "search__name",
                  "search__query")
 
 
 def notify_batch(change_id: int, after_user: int = 0) -> int | None:
-    """Notify the change's followers with user ids above ``after_user``, up to ``BATCH_USERS``
-    of them; return the last user id done, or None when no follower is left (the change is
-    then marked fanned out) or the change is gone or finished already."""
+    """Notify the change's followers with user ids above ``after_user``, up to
+    ``TAILOR_FAN_OUT_BATCH`` of them; return the last user id done, or None when no follower is
+    left (the change is then marked fanned out) or the change is gone or finished already."""
     row = (ProductChange.objects.select_related(
         "product__brand", "product__category__parent", "product__colour", "product__material")
         .filter(pk=change_id, fanned_out_at__isnull=True).first())
     if row is None:
         return None
-    change = change_facts(row)
+    change, size = change_facts(row), settings.TAILOR_FAN_OUT_BATCH
     candidates = followers(change)
     users = list(candidates.filter(user_id__gt=after_user).order_by("user_id")
-                 .values_list("user_id", flat=True).distinct()[:BATCH_USERS])
+                 .values_list("user_id", flat=True).distinct()[:size])
     if users:
         follows = follows_of(candidates.filter(user_id__gt=after_user, user_id__lte=users[-1]))
         planned = planned_notifications(change, follows, deliveries(users), paused(users))
@@ -60,9 +63,9 @@ def notify_batch(change_id: int, after_user: int = 0) -> int | None:
             Notification(change_id=p.change_id, user_id=p.user_id,
                          subscription_id=p.subscription_id, reason=p.reason, title=p.title,
                          in_inbox=p.in_inbox, email=p.email) for p in planned
-        ], ignore_conflicts=True, batch_size=BATCH_USERS)
+        ], ignore_conflicts=True, batch_size=size)
         send_instant_emails(change_id, after_user, users[-1])
-    finished = len(users) < BATCH_USERS
+    finished = len(users) < size
     record_progress(change_id, users[-1] if users else after_user, finished)
     return None if finished else users[-1]
 
@@ -151,8 +154,11 @@ def send_instant_emails(change_id: int, after_user: int, through_user: int) -> i
         change_id=change_id, user_id__gt=after_user, user_id__lte=through_user,
         email=Email.INSTANT, email_claimed_at__isnull=True, subscription__is_active=True)
     sent = 0
-    while claimed := claim(due, EMAIL_CHUNK):
-        sent += send_claimed(claimed)
+    while rows := list(due.select_related(*EMAIL_RELATED).order_by("user_id")[:EMAIL_CHUNK]):
+        # Built before the claim, so only sending happens between claiming and marking sent.
+        messages = {row.pk: notification_email(row) for row in rows}
+        claimed = claim(due.filter(pk__in=list(messages)))
+        sent += deliver(claimed, [([pk], messages[pk]) for pk in claimed])
     return sent
 
 
@@ -166,14 +172,6 @@ def claim(due, size: int | None = None) -> list[int]:
         ids = list(locked.values_list("pk", flat=True)[:size])
         Notification.objects.filter(pk__in=ids).update(email_claimed_at=timezone.now())
     return ids
-
-
-def send_claimed(ids: list[int]) -> int:
-    """Send the claimed notifications' e-mails, one per notification, over one connection."""
-    notifications = Notification.objects.filter(pk__in=ids).order_by("user_id").select_related(
-        "user", "change__product", "subscription__product", "subscription__brand",
-        "subscription__category", "subscription__search")
-    return deliver(ids, [([n.pk], notification_email(n)) for n in notifications])
 
 
 def digest_due():

@@ -82,8 +82,8 @@ def test_a_batch_run_twice_notifies_and_mails_once(drop, mailoutbox):
     assert len(mailoutbox) == 3
 
 
-def test_followers_are_taken_in_batches_in_user_order(drop, monkeypatch, mailoutbox):
-    monkeypatch.setattr(delivery, "BATCH_USERS", 2)
+def test_followers_are_taken_in_batches_in_user_order(drop, settings, mailoutbox):
+    settings.TAILOR_FAN_OUT_BATCH = 2
     ada, bob, cy = (Subscription.objects.order_by("user_id").values_list("user_id", flat=True))
 
     assert delivery.notify_batch(drop.pk) == bob

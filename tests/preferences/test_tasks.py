@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from preferences import delivery, tasks
+from preferences import tasks
 from preferences.models import (
     DeliverySetting,
     Email,
@@ -31,8 +31,8 @@ def drop():
 
 
 def test_a_fan_out_enqueues_the_next_batch_while_followers_remain(
-        drop, monkeypatch, published, mailoutbox):
-    monkeypatch.setattr(delivery, "BATCH_USERS", 2)
+        drop, settings, published, mailoutbox):
+    settings.TAILOR_FAN_OUT_BATCH = 2
     users = sorted(Subscription.objects.values_list("user_id", flat=True))
 
     tasks.fan_out(drop.pk)
