@@ -14,16 +14,19 @@ from .models import ProductChange
 RESUME_AFTER = timedelta(minutes=10)
 
 
-@shared_task(autoretry_for=(OperationalError, OSError), retry_backoff=True, max_retries=5)
-def fan_out(change_id: int, after_user: int = 0) -> None:
-    """Notify one batch of the change's followers, then enqueue the next batch.
+@shared_task(bind=True, autoretry_for=(OperationalError, OSError), retry_backoff=True,
+             max_retries=5)
+def fan_out(self, change_id: int, after_user: int = 0) -> None:
+    """Notify one batch of the change's followers, then enqueue the next batch on the queue
+    this one came from (a fan-out routed to a queue of its own stays there).
 
     Safe to run twice or at once on two workers: notifications are unique per (change, shopper)
     and each e-mail is claimed before it is sent.
     """
     last = delivery.notify_batch(change_id, after_user)
     if last is not None:
-        fan_out.delay(change_id, last)
+        queue = (self.request.delivery_info or {}).get("routing_key")
+        fan_out.apply_async((change_id, last), queue=queue)
 
 
 @shared_task
