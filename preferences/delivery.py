@@ -3,7 +3,9 @@
 ``notify_batch`` takes the next ``TAILOR_FAN_OUT_BATCH`` followers in user-id order, plans their
 notifications with ``preferences.notifications`` and inserts them, ignoring any that exist: the
 database keeps one per (change, shopper), so a retried batch, a task run twice or two workers on
-the same batch add nothing. It then sends the batch's instant e-mails.
+the same batch add nothing. Once every follower has their notification (the inbox does not wait
+for the mail), the instant e-mails go out in spans of as many shoppers (``email_spans``), one
+task each, which any number of workers can share.
 
 E-mails are built first, then *claimed*, then sent. The claim is a conditional UPDATE (rows
 locked with SKIP LOCKED, ``email_claimed_at`` still empty) committed before sending, so no retry
@@ -13,11 +15,13 @@ those e-mails (at most one chunk) unsent rather than sent twice; their notificat
 inbox, and admins see them as "claimed, not sent".
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Greatest
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -32,10 +36,21 @@ from .models import (
     ProductChange,
     Subscription,
 )
-from .notifications import Change, Delivery, Follow, ProductFacts, planned_notifications
+from .notifications import (
+    Change,
+    Delivery,
+    Follow,
+    Planned,
+    ProductFacts,
+    planned_notifications,
+)
 
 EMAIL_CHUNK = 100
 Kind = Subscription.Kind
+INSERT_SQL = (
+    "INSERT INTO {table} (created_at, user_id, change_id, subscription_id, reason, title, "
+    "in_inbox, email) SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], "
+    "%s::text[], %s::text[], %s::boolean[], %s::text[]) ON CONFLICT DO NOTHING")
 EMAIL_RELATED = ("user", "change__product", "subscription__product", "subscription__brand",
                  "subscription__category", "subscription__search")
 FOLLOW_FIELDS = ("pk", "user_id", "kind", "product_id", "brand_id", "category_id", "price_below",
@@ -43,31 +58,57 @@ FOLLOW_FIELDS = ("pk", "user_id", "kind", "product_id", "brand_id", "category_id
                  "search__query")
 
 
-def notify_batch(change_id: int, after_user: int = 0) -> int | None:
+@dataclass(frozen=True)
+class Batch:
+    """What one ``notify_batch`` did. ``next_after``: where the next batch starts (None: no
+    followers left); ``finished``: this call marked the change fanned out, so its e-mails are
+    due now (``email_spans``)."""
+
+    next_after: int | None
+    finished: bool = False
+
+
+def notify_batch(change_id: int, after_user: int = 0) -> Batch:
     """Notify the change's followers with user ids above ``after_user``, up to
-    ``TAILOR_FAN_OUT_BATCH`` of them; return the last user id done, or None when no follower is
-    left (the change is then marked fanned out) or the change is gone or finished already."""
+    ``TAILOR_FAN_OUT_BATCH`` of them. A change gone or finished already does nothing."""
     row = (ProductChange.objects.select_related(
         "product__brand", "product__category__parent", "product__colour", "product__material")
         .filter(pk=change_id, fanned_out_at__isnull=True).first())
     if row is None:
-        return None
+        return Batch(None)
     change, size = change_facts(row), settings.TAILOR_FAN_OUT_BATCH
     candidates = followers(change)
     users = list(candidates.filter(user_id__gt=after_user).order_by("user_id")
                  .values_list("user_id", flat=True).distinct()[:size])
     if users:
         follows = follows_of(candidates.filter(user_id__gt=after_user, user_id__lte=users[-1]))
-        planned = planned_notifications(change, follows, deliveries(users), paused(users))
-        Notification.objects.bulk_create([
-            Notification(change_id=p.change_id, user_id=p.user_id,
-                         subscription_id=p.subscription_id, reason=p.reason, title=p.title,
-                         in_inbox=p.in_inbox, email=p.email) for p in planned
-        ], ignore_conflicts=True, batch_size=size)
-        send_instant_emails(change_id, after_user, users[-1])
-    finished = len(users) < size
-    record_progress(change_id, users[-1] if users else after_user, finished)
-    return None if finished else users[-1]
+        insert(planned_notifications(change, follows, deliveries(users), paused(users)))
+    if len(users) == size:
+        record_progress(change_id, users[-1])
+        return Batch(users[-1])
+    return Batch(None, finished=mark_fanned_out(change_id, users[-1] if users else after_user))
+
+
+def insert(planned: list[Planned]) -> None:
+    """Store the planned notifications, skipping those that exist (unique per change and shopper).
+
+    PostgreSQL gets one ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`` — Django's
+    per-row preparation in ``bulk_create`` took as long as the insert itself (benchmarks/
+    notifications.py) — other databases ``bulk_create(ignore_conflicts=True)``.
+    """
+    if connection.vendor != "postgresql":
+        Notification.objects.bulk_create([Notification(
+            change_id=p.change_id, user_id=p.user_id, subscription_id=p.subscription_id,
+            reason=p.reason, title=p.title, in_inbox=p.in_inbox, email=p.email)
+            for p in planned], ignore_conflicts=True)
+        return
+    columns = [[p.user_id for p in planned], [p.change_id for p in planned],
+               [p.subscription_id for p in planned], [p.reason for p in planned],
+               [p.title for p in planned], [p.in_inbox for p in planned],
+               [p.email for p in planned]]
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT_SQL.format(table=Notification._meta.db_table),
+                       [timezone.now(), *columns])
 
 
 def change_facts(row: ProductChange) -> Change:
@@ -136,23 +177,54 @@ def paused(users: list[int]) -> set[int]:
                .values_list("user_id", flat=True))
 
 
-def record_progress(change_id: int, through_user: int, finished: bool) -> None:
+def record_progress(change_id: int, through_user: int) -> None:
     """Move the change's cursor forward (never back: a second run may lag behind)."""
-    now = timezone.now()
     ProductChange.objects.filter(pk=change_id).update(
+        done_through_user=Greatest("done_through_user", through_user),
+        progressed_at=timezone.now())
+
+
+def mark_fanned_out(change_id: int, through_user: int) -> bool:
+    """Mark the change fanned out; whether this call did (of two racing runs, one does)."""
+    now = timezone.now()
+    return bool(ProductChange.objects.filter(pk=change_id, fanned_out_at__isnull=True).update(
         done_through_user=Greatest("done_through_user", through_user), progressed_at=now,
-        **({"fanned_out_at": Coalesce("fanned_out_at", now)} if finished else {}))
+        fanned_out_at=now))
 
 
 # --- E-mail -----------------------------------------------------------------------------------
 
 
+def instant_due(change_id: int):
+    """The change's notifications whose instant e-mail waits, for subscriptions still on."""
+    return Notification.objects.filter(
+        change_id=change_id, email=Email.INSTANT, email_claimed_at__isnull=True,
+        subscription__is_active=True)
+
+
+def email_spans(change_id: int) -> list[tuple[int, int]]:
+    """(after user, through user) spans of ``TAILOR_FAN_OUT_BATCH`` shoppers each whose
+    instant e-mail about the change waits, in user order; one query."""
+    users = list(instant_due(change_id).order_by("user_id").values_list("user_id", flat=True))
+    size = settings.TAILOR_FAN_OUT_BATCH
+    ends = users[size - 1::size] + ([users[-1]] if len(users) % size else [])
+    if not ends:
+        return []
+    return list(zip([0, *ends[:-1]], ends, strict=True))
+
+
+def changes_with_emails_due(fanned_out_before) -> list[int]:
+    """Changes fanned out before then that still have instant e-mails waiting."""
+    return list(Notification.objects.filter(
+        email=Email.INSTANT, email_claimed_at__isnull=True, subscription__is_active=True,
+        change__fanned_out_at__lte=fanned_out_before,
+    ).order_by("change_id").values_list("change_id", flat=True).distinct())
+
+
 def send_instant_emails(change_id: int, after_user: int, through_user: int) -> int:
-    """Send the instant e-mails of the change's notifications to users in (after_user,
-    through_user] whose subscription is still on; return how many were sent."""
-    due = Notification.objects.filter(
-        change_id=change_id, user_id__gt=after_user, user_id__lte=through_user,
-        email=Email.INSTANT, email_claimed_at__isnull=True, subscription__is_active=True)
+    """Send the change's waiting instant e-mails to users in (after_user, through_user];
+    return how many were sent. Safe to run twice or at once: each e-mail is claimed first."""
+    due = instant_due(change_id).filter(user_id__gt=after_user, user_id__lte=through_user)
     sent = 0
     while rows := list(due.select_related(*EMAIL_RELATED).order_by("user_id")[:EMAIL_CHUNK]):
         # Built before the claim, so only sending happens between claiming and marking sent.

@@ -17,29 +17,45 @@ RESUME_AFTER = timedelta(minutes=10)
 @shared_task(bind=True, autoretry_for=(OperationalError, OSError), retry_backoff=True,
              max_retries=5)
 def fan_out(self, change_id: int, after_user: int = 0) -> None:
-    """Notify one batch of the change's followers, then enqueue the next batch on the queue
-    this one came from (a fan-out routed to a queue of its own stays there).
+    """Notify one batch of the change's followers, then enqueue the next batch — or, after
+    the last, the instant e-mails — on the queue this one came from.
 
     Safe to run twice or at once on two workers: notifications are unique per (change, shopper)
-    and each e-mail is claimed before it is sent.
+    and only one run marks the change fanned out.
     """
-    last = delivery.notify_batch(change_id, after_user)
-    if last is not None:
-        queue = (self.request.delivery_info or {}).get("routing_key")
-        fan_out.apply_async((change_id, last), queue=queue)
+    batch = delivery.notify_batch(change_id, after_user)
+    queue = (self.request.delivery_info or {}).get("routing_key")
+    if batch.next_after is not None:
+        fan_out.apply_async((change_id, batch.next_after), queue=queue)
+    if batch.finished:
+        enqueue_emails(change_id, queue)
+
+
+def enqueue_emails(change_id: int, queue: str | None = None) -> None:
+    for after_user, through_user in delivery.email_spans(change_id):
+        send_instant_emails.apply_async((change_id, after_user, through_user), queue=queue)
+
+
+@shared_task(autoretry_for=(OperationalError, OSError), retry_backoff=True, max_retries=5)
+def send_instant_emails(change_id: int, after_user: int, through_user: int) -> None:
+    """Send the waiting instant e-mails of one span of the change's followers."""
+    delivery.send_instant_emails(change_id, after_user, through_user)
 
 
 @shared_task
 def resume_fan_outs(idle_seconds: float = RESUME_AFTER.total_seconds()) -> int:
-    """Enqueue again, from their cursor, the fan-outs with no progress for ``idle_seconds``
-    (a broker outage at commit time, a lost message); return how many."""
+    """Enqueue again what stalled for ``idle_seconds`` (a broker outage at commit time, a lost
+    message): fan-outs from their cursor, and waiting instant e-mails; return how many."""
     since = timezone.now() - timedelta(seconds=idle_seconds)
     stalled = (ProductChange.objects.filter(fanned_out_at__isnull=True)
                .alias(seen=Coalesce("progressed_at", F("created_at"))).filter(seen__lte=since)
                .values_list("pk", "done_through_user"))
     for change_id, cursor in stalled:
         fan_out.delay(change_id, cursor)
-    return len(stalled)
+    mailing = delivery.changes_with_emails_due(fanned_out_before=since)
+    for change_id in mailing:
+        enqueue_emails(change_id)
+    return len(stalled) + len(mailing)
 
 
 @shared_task

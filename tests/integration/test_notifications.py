@@ -65,13 +65,13 @@ def delivered(change, followers: int) -> bool:
 
 
 def idle(*workers: CeleryWorker) -> bool:
-    """Nothing queued, and every fan-out a worker received has finished."""
+    """Nothing queued, and every notification task a worker received has finished."""
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     if client.llen(workers[0].queue):
         return False
     logs = "".join(worker.log() for worker in workers)
-    received = len(re.findall(r"preferences\.tasks\.fan_out\[[^\]]+\] received", logs))
-    return received == len(re.findall(r"preferences\.tasks\.fan_out\[[^\]]+\] succeeded", logs))
+    received = len(re.findall(r"preferences\.tasks\.\w+\[[^\]]+\] received", logs))
+    return received == len(re.findall(r"preferences\.tasks\.\w+\[[^\]]+\] succeeded", logs))
 
 
 def settled(*workers: CeleryWorker, quiet: float = 1.0) -> bool:

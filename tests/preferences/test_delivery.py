@@ -43,13 +43,25 @@ def drop():
     return change
 
 
+def fan_out(change_id: int) -> None:
+    """Every batch, then every span of e-mails, as the tasks would run them one after another."""
+    batch = delivery.notify_batch(change_id)
+    while batch.next_after is not None:
+        batch = delivery.notify_batch(change_id, batch.next_after)
+    for after_user, through_user in delivery.email_spans(change_id):
+        delivery.send_instant_emails(change_id, after_user, through_user)
+
+
 def inbox(change):
     return list(Notification.objects.filter(change=change).order_by("user__username")
                 .values_list("user__username", "title", "in_inbox", "email"))
 
 
 def test_each_follower_gets_one_notification_and_one_instant_email(drop, mailoutbox):
-    assert delivery.notify_batch(drop.pk) is None
+    assert delivery.notify_batch(drop.pk) == delivery.Batch(None, finished=True)
+    assert mailoutbox == []  # e-mails go out once every follower has the notification
+    for after_user, through_user in delivery.email_spans(drop.pk):
+        delivery.send_instant_emails(drop.pk, after_user, through_user)
 
     assert inbox(drop) == [(name, "Ridge tent dropped to €20.00 (was €30.00)", True, "instant")
                            for name in ("ada", "bob", "cy")]
@@ -61,7 +73,7 @@ def test_each_follower_gets_one_notification_and_one_instant_email(drop, mailout
 
 
 def test_the_email_links_the_product_and_a_one_click_unsubscribe(drop, mailoutbox):
-    delivery.notify_batch(drop.pk)
+    fan_out(drop.pk)
 
     message = next(m for m in mailoutbox if m.to == ["ada@example.com"])
     assert message.subject == "Ridge tent dropped to €20.00 (was €30.00)"
@@ -72,11 +84,12 @@ def test_the_email_links_the_product_and_a_one_click_unsubscribe(drop, mailoutbo
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_a_batch_run_twice_notifies_and_mails_once(drop, mailoutbox):
-    delivery.notify_batch(drop.pk)
+def test_a_batch_and_its_emails_run_twice_notify_and_mail_once(drop, mailoutbox):
+    fan_out(drop.pk)
     ProductChange.objects.filter(pk=drop.pk).update(fanned_out_at=None)  # as a racing run sees it
 
-    delivery.notify_batch(drop.pk)
+    assert delivery.notify_batch(drop.pk) == delivery.Batch(None, finished=True)
+    assert delivery.send_instant_emails(drop.pk, 0, 10**9) == 0
 
     assert Notification.objects.count() == 3
     assert len(mailoutbox) == 3
@@ -86,30 +99,33 @@ def test_followers_are_taken_in_batches_in_user_order(drop, settings, mailoutbox
     settings.TAILOR_FAN_OUT_BATCH = 2
     ada, bob, cy = (Subscription.objects.order_by("user_id").values_list("user_id", flat=True))
 
-    assert delivery.notify_batch(drop.pk) == bob
+    assert delivery.notify_batch(drop.pk) == delivery.Batch(bob)
     assert set(Notification.objects.values_list("user_id", flat=True)) == {ada, bob}
-    assert len(mailoutbox) == 2
     assert ProductChange.objects.get().done_through_user == bob
-    assert delivery.notify_batch(drop.pk, bob) is None
+    assert ProductChange.objects.get().fanned_out_at is None
+    assert delivery.notify_batch(drop.pk, bob) == delivery.Batch(None, finished=True)
 
     assert set(Notification.objects.values_list("user_id", flat=True)) == {ada, bob, cy}
-    assert len(mailoutbox) == 3
     assert ProductChange.objects.get().fanned_out_at is not None
+    assert delivery.email_spans(drop.pk) == [(0, bob), (bob, cy)]
+    assert delivery.send_instant_emails(drop.pk, bob, cy) == 1
+    assert [m.to for m in mailoutbox] == [["cy@example.com"]]
 
 
 def test_a_finished_or_deleted_change_does_nothing(drop, mailoutbox):
-    delivery.notify_batch(drop.pk)
+    fan_out(drop.pk)
 
-    assert delivery.notify_batch(drop.pk) is None
-    assert delivery.notify_batch(drop.pk + 1000) is None
+    assert delivery.notify_batch(drop.pk) == delivery.Batch(None, finished=False)
+    assert delivery.notify_batch(drop.pk + 1000) == delivery.Batch(None, finished=False)
+    assert delivery.email_spans(drop.pk) == []
     assert len(mailoutbox) == 3
 
 
 def test_a_second_change_to_the_same_price_is_news_again(drop, mailoutbox):
-    delivery.notify_batch(drop.pk)
+    fan_out(drop.pk)
     again = ProductChangeFactory(product=drop.product)
 
-    delivery.notify_batch(again.pk)
+    fan_out(again.pk)
 
     assert Notification.objects.count() == 6
     assert len(mailoutbox) == 6
@@ -125,7 +141,7 @@ def test_channels_pause_and_missing_addresses_decide_how_each_shopper_hears(drop
     paused = SubscriptionFactory(user=UserFactory(username="dee"), product=drop.product).user
     NotificationSettings.objects.create(user=paused, paused=True)
 
-    delivery.notify_batch(drop.pk)
+    fan_out(drop.pk)
 
     assert [row[0:1] + row[2:] for row in inbox(drop)] == [
         ("ada", False, "instant"), ("bob", True, "daily"), ("cy", True, "off")]
@@ -137,7 +153,7 @@ def test_a_shopper_following_a_product_twice_hears_once(drop, mailoutbox):
     SubscriptionFactory(user=ada.user, product=drop.product, kind=Kind.PRICE_BELOW,
                         price_below=D("25.00"))
 
-    delivery.notify_batch(drop.pk)
+    fan_out(drop.pk)
 
     assert Notification.objects.get(user=ada.user).reason == "price_below"
     assert len(mailoutbox) == 3
@@ -146,19 +162,18 @@ def test_a_shopper_following_a_product_twice_hears_once(drop, mailoutbox):
 def test_nobody_whose_subscription_was_switched_off_hears(drop, mailoutbox):
     Subscription.objects.filter(user__username="bob").update(is_active=False)
 
-    delivery.notify_batch(drop.pk)
+    fan_out(drop.pk)
 
     assert [row[0] for row in inbox(drop)] == ["ada", "cy"]
 
 
 def test_an_email_claimed_by_a_sender_that_died_is_never_sent_again(drop, mailoutbox):
-    delivery.notify_batch(drop.pk)
+    fan_out(drop.pk)
     mail.outbox.clear()
     # As a worker killed between claiming and sending leaves it:
     Notification.objects.filter(user__username="ada").update(emailed_at=None)
-    ProductChange.objects.filter(pk=drop.pk).update(fanned_out_at=None)
 
-    delivery.notify_batch(drop.pk)
+    assert delivery.send_instant_emails(drop.pk, 0, 10**9) == 0
 
     assert mailoutbox == []
 
@@ -174,12 +189,12 @@ def test_a_sending_error_releases_the_unsent_claims_for_the_retry(drop, settings
     settings.EMAIL_BACKEND = f"{__name__}.SecondMessageFails"
 
     with pytest.raises(OSError):
-        delivery.notify_batch(drop.pk)
+        fan_out(drop.pk)
 
     assert Notification.objects.filter(emailed_at__isnull=False).count() == 1
     assert Notification.objects.filter(email_claimed_at__isnull=True).count() == 2
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    delivery.notify_batch(drop.pk)
+    fan_out(drop.pk)
     assert sorted(m.to[0] for m in mailoutbox) == [
         "ada@example.com", "bob@example.com", "cy@example.com"]
 
@@ -250,11 +265,11 @@ def daily(drop):
     DeliverySetting.objects.bulk_create(
         [DeliverySetting(user=s.user, topic=Topic.PRICE, inbox=True, email=Email.DAILY)
          for s in Subscription.objects.select_related("user")])
-    delivery.notify_batch(drop.pk)
+    fan_out(drop.pk)
     second = ProductChangeFactory(product=ProductFactory(name="Lamp"))
     SubscriptionFactory(user=Subscription.objects.get(user__username="ada").user,
                         product=second.product)
-    delivery.notify_batch(second.pk)
+    fan_out(second.pk)
     return drop
 
 

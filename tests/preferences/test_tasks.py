@@ -20,6 +20,7 @@ from tests.preferences.factories import ProductChangeFactory, SubscriptionFactor
 
 pytestmark = pytest.mark.django_db
 FAN_OUT = "preferences.tasks.fan_out"
+EMAILS = "preferences.tasks.send_instant_emails"
 
 
 @pytest.fixture
@@ -30,26 +31,30 @@ def drop():
     return change
 
 
-def test_a_fan_out_enqueues_the_next_batch_while_followers_remain(
+def test_a_fan_out_enqueues_the_next_batch_then_the_emails_of_every_span(
         drop, settings, published, mailoutbox):
     settings.TAILOR_FAN_OUT_BATCH = 2
-    users = sorted(Subscription.objects.values_list("user_id", flat=True))
+    ada, bob, cy = sorted(Subscription.objects.values_list("user_id", flat=True))
 
     tasks.fan_out(drop.pk)
+    assert published == [(FAN_OUT, [drop.pk, bob])]
+    tasks.fan_out(drop.pk, bob)
 
-    assert published == [(FAN_OUT, [drop.pk, users[1]])]
-    tasks.fan_out(drop.pk, users[1])
-    assert published == [(FAN_OUT, [drop.pk, users[1]])]  # nothing left: no next batch
-    assert sorted(Notification.objects.values_list("user_id", flat=True)) == users
+    assert published[1:] == [(EMAILS, [drop.pk, 0, bob]), (EMAILS, [drop.pk, bob, cy])]
+    assert sorted(Notification.objects.values_list("user_id", flat=True)) == [ada, bob, cy]
+    assert mailoutbox == []
+    tasks.send_instant_emails(drop.pk, 0, bob)
+    tasks.send_instant_emails(drop.pk, bob, cy)
+    tasks.send_instant_emails(drop.pk, 0, cy)
     assert len(mailoutbox) == 3
 
 
-def test_a_fan_out_run_twice_notifies_once(drop, mailoutbox):
+def test_a_fan_out_run_twice_notifies_once_and_enqueues_the_emails_once(drop, published):
     tasks.fan_out(drop.pk)
     tasks.fan_out(drop.pk)
 
     assert Notification.objects.count() == 3
-    assert len(mailoutbox) == 3
+    assert [name for name, _ in published] == [EMAILS]
 
 
 def test_stalled_fan_outs_resume_from_their_cursor(published):
@@ -68,11 +73,27 @@ def test_stalled_fan_outs_resume_from_their_cursor(published):
     assert {args[0] for _, args in published[1:]} == {stalled.pk, fresh.pk, moving.pk}
 
 
+def test_instant_emails_left_waiting_are_sent_again(drop, published, mailoutbox):
+    tasks.fan_out(drop.pk)
+    published.clear()  # the e-mail tasks were lost
+    ProductChange.objects.filter(pk=drop.pk).update(
+        fanned_out_at=timezone.now() - timedelta(minutes=30))
+
+    assert tasks.resume_fan_outs() == 1
+
+    [(name, [change_id, after_user, through_user])] = published
+    assert (name, change_id, after_user) == (EMAILS, drop.pk, 0)
+    tasks.send_instant_emails(change_id, after_user, through_user)
+    assert len(mailoutbox) == 3
+    assert tasks.resume_fan_outs(idle_seconds=0) == 0
+
+
 def test_send_digests_enqueues_one_digest_per_shopper_waiting(drop, published, mailoutbox):
     daily = UserFactory()
     SubscriptionFactory(user=daily, product=drop.product)
     DeliverySetting.objects.create(user=daily, topic=Topic.PRICE, email=Email.DAILY)
     tasks.fan_out(drop.pk)
+    published.clear()
 
     assert tasks.send_digests() == 1
 
