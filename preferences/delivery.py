@@ -168,8 +168,9 @@ def search_criteria(query: str, options) -> dict:
 
 
 def deliveries(users: list[int]) -> dict[tuple[int, str], Delivery]:
-    rows = DeliverySetting.objects.filter(user_id__in=users)
-    return {(row.user_id, row.topic): Delivery(row.inbox, row.email) for row in rows}
+    rows = DeliverySetting.objects.filter(user_id__in=users).values_list(
+        "user_id", "topic", "inbox", "email")
+    return {(user_id, topic): Delivery(inbox, email) for user_id, topic, inbox, email in rows}
 
 
 def paused(users: list[int]) -> set[int]:
