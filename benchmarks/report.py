@@ -13,18 +13,20 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DOCUMENT = REPO / "BENCHMARKS.md"
-ORDER = ("pages", "tracking", "recompute", "listing", "import")
+ORDER = ("pages", "tracking", "recompute", "listing", "import", "notifications")
 
 INTRO = """\
 # Benchmarks
 
-Measured figures for Tailor's request path and band recomputes, written by the scripts in
-`benchmarks/`. Run them all with `make bench` (about 20 minutes on 2 cores), or one with
-`.venv/bin/python benchmarks/run.py --only pages|tracking|recompute|listing|import`; `--quick`
-runs a smaller version in a few minutes (its figures are marked as such). They need PostgreSQL on
-127.0.0.1:5432 (user `postgres`, trust auth) and Redis on 127.0.0.1:6379; they create their own
-databases (`tailor_bench`, `tailor_scale`, `tailor_listing_bench`, `tailor_import_bench`) and use
-Redis databases 12 to 14, never 0.
+Measured figures for Tailor's request path, band recomputes, order imports and notification
+fan-out, written by the scripts in `benchmarks/`. Run them all with `make bench` (about 30 minutes
+on 2 cores), or one with `.venv/bin/python benchmarks/run.py --only
+pages|tracking|recompute|listing|import|notifications`; `--quick` runs a smaller version in a few
+minutes (its figures are marked as such). They need PostgreSQL on 127.0.0.1:5432 (user
+`postgres`, trust auth), Redis on 127.0.0.1:6379 and `wrk` (`apt-get install wrk`) for the pages;
+they create their own databases (`tailor_bench`, `tailor_scale`, `tailor_listing_bench`,
+`tailor_import_bench`, `tailor_notify_bench`) and use Redis databases 12 to 14 and 4
+(notifications, on a queue of its own), never 0.
 
 **Why ratios.** The machine these run on is small (2 cores) and shared, so absolute times drift
 from one run to the next by 10–30%. Every benchmark therefore measures a *baseline* in the same
@@ -32,14 +34,16 @@ run, side by side with the thing measured, and the targets are stated as ratios 
 possible:
 
 - pages: a *ceiling page* (`/bench/ceiling/`, `benchmarks/ceiling.py`) that renders the home
-  page's layout — same base template, same number of cards with the same card markup — from
-  objects built at import, with no database access and no tracking;
+  page's own template with the same number of cards, built once, with no database access and
+  no tracking;
 - tracking: the same calls and the same request path with tracking switched off;
 - recompute: an idle process with the same imports (memory), the rows' bare transfer
   (`COPY … TO STDOUT`, unparsed) for the input frames, and the bare sparse product BᵀB for
   "Frequently bought together";
 - import: the file's bare parse (`pd.read_csv`, all text) and its rows' bare `COPY` into a table
-  without indexes.
+  without indexes;
+- notifications: the bare `INSERT … SELECT` of the same notification rows in one statement
+  (time), and the worker's RSS when idle (memory).
 
 Times are medians unless stated; p99 is the 99th percentile. Each section states its date,
 machine, command and data size. Targets come from the issues; a missed target says so.

@@ -1,8 +1,8 @@
 """Run the benchmarks and rewrite their sections of BENCHMARKS.md (`make bench`).
 
     .venv/bin/python benchmarks/run.py                      # all, about 20 minutes
-    .venv/bin/python benchmarks/run.py --only pages         # one: pages, tracking, recompute,
-                                                            # listing or import
+    .venv/bin/python benchmarks/run.py --only pages   # one: pages, tracking, recompute, listing,
+                                                      # import or notifications
     .venv/bin/python benchmarks/run.py --quick              # smaller data, a few minutes
 
 Each benchmark runs in its own process (each configures Django for its own database) with a
@@ -30,6 +30,7 @@ BENCHMARKS = {
     "recompute": ("benchmarks.recompute", 1800),
     "listing": ("benchmarks.listing", 900),
     "import": ("benchmarks.import_orders", 900),
+    "notifications": ("benchmarks.notifications", 900),
 }
 
 
@@ -40,7 +41,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="Smaller data and shorter measurements.")
     parser.add_argument("--fresh", action="store_true",
-                        help="recompute: regenerate the large data set even if today's exists.")
+                        help="recompute, notifications: rebuild the data set even if it exists.")
     args = parser.parse_args(argv)
     chosen = args.only or list(BENCHMARKS)
     report.write_intro()
@@ -48,7 +49,7 @@ def main(argv=None) -> int:
     for name in chosen:
         module, limit = BENCHMARKS[name]
         flags = (["--quick"] if args.quick else []) + (
-            ["--fresh"] if args.fresh and name == "recompute" else [])
+            ["--fresh"] if args.fresh and name in ("recompute", "notifications") else [])
         # tracking reuses the database pages just seeded.
         if name == "tracking" and "pages" in chosen:
             flags.append("--reuse")

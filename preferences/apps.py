@@ -7,7 +7,15 @@ class PreferencesConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_save, pre_save
 
+        from shop.models import Product
+
+        from .changes import record_change, remember_stored
         from .owners import join_on_login
 
         user_logged_in.connect(join_on_login, dispatch_uid="preferences_join_on_login")
+        pre_save.connect(remember_stored, sender=Product,
+                         dispatch_uid="preferences_remember_stored_product")
+        post_save.connect(record_change, sender=Product,
+                          dispatch_uid="preferences_record_product_change")

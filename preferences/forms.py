@@ -1,4 +1,5 @@
-"""What a shopper tells the shop: listing preferences, and names for saved searches."""
+"""What a shopper tells the shop: listing preferences, names for saved searches, and what to
+follow and how to hear about it."""
 
 from decimal import Decimal
 
@@ -8,10 +9,11 @@ from django.db import IntegrityError, transaction
 from django.forms.models import construct_instance
 from django.http import QueryDict
 
-from shop.models import Colour, Material, Product
+from shop.models import Brand, Category, Colour, Material, Product
 
 from . import listing
-from .models import Preference, SavedSearch
+from .models import Email, Preference, SavedSearch, Subscription, Topic
+from .notifications import Delivery, euros
 from .owners import Owner
 
 PAGE_SIZES = (12, 24, 48, 96)
@@ -147,3 +149,119 @@ class RenameForm(ErrorsDescribeFields, forms.Form):
         if self.others.filter(name=name).exists():
             raise forms.ValidationError(f"You already have a saved search called “{name}”.")
         return name
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class FollowForm(forms.Form):
+    """What to follow: a kind and its target's id (a price too, for "price below").
+
+    ``target`` is looked up among what the shopper may follow — active products, brands,
+    categories, their own saved searches; ``missing`` says when it is not there. The price must
+    be above zero and at most today's price (unless ``check_price`` is off).
+    """
+
+    kind = forms.ChoiceField(choices=Subscription.Kind.choices, error_messages={
+        "required": "Say what to follow.",
+        "invalid_choice": "There is no such way to follow something: use one of the buttons."})
+    target = forms.IntegerField(min_value=1, max_value=2**63 - 1, error_messages={
+        "required": "Say what to follow.", "invalid": "Say what to follow.",
+        "min_value": "Say what to follow.", "max_value": "Say what to follow."})
+    price_below = forms.DecimalField(
+        label="Tell me when it drops below (€)", required=False, min_value=Decimal("0.01"),
+        max_digits=10, decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 7}),
+        error_messages={"invalid": "Enter the price as a number, like 40 or 39.99.",
+                        "min_value": "Enter a price above zero.",
+                        "max_digits": "That is more than any price here.",
+                        "max_whole_digits": "That is more than any price here.",
+                        "max_decimal_places": "Use at most two decimals."})
+
+    def __init__(self, *args, user, check_price=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.check_price = check_price
+        self.missing = False
+
+    def clean(self):
+        data = super().clean()
+        kind, target = data.get("kind"), data.get("target")
+        if kind is None or target is None:
+            return data
+        data["object"] = followable(kind, self.user).filter(pk=target).first()
+        if data["object"] is None:
+            self.missing = True
+            raise forms.ValidationError(MISSING[Subscription.TARGETS[kind]])
+        if kind == Subscription.Kind.PRICE_BELOW and self.check_price \
+                and "price_below" not in self.errors:
+            self._check_threshold(data.get("price_below"), data["object"].price)
+        return data
+
+    def _check_threshold(self, threshold, price):
+        if threshold is None:
+            self.add_error("price_below", "Name the price to watch for.")
+        elif threshold > price:
+            self.add_error("price_below", f"It costs {euros(price)} now: name a price at or "
+                                          "below that.")
+
+
+MISSING = {
+    "product": "That product doesn’t exist or isn’t for sale any more.",
+    "brand": "That brand doesn’t exist.",
+    "category": "That category doesn’t exist.",
+    "search": "You have no such saved search.",
+}
+
+
+def followable(kind: str, user):
+    target = Subscription.TARGETS[kind]
+    if target == "product":
+        return Product.objects.active()
+    if target == "search":
+        return SavedSearch.objects.filter(user_id=user.pk) if user.is_authenticated \
+            else SavedSearch.objects.none()
+    return {"brand": Brand, "category": Category}[target].objects.all()
+
+
+def _switch(label, message):
+    return forms.TypedChoiceField(label=label, choices=[("on", "On"), ("off", "Off")],
+                                  coerce=lambda value: value == "on",
+                                  error_messages={"required": message,
+                                                  "invalid_choice": message})
+
+
+class SwitchForm(forms.Form):
+    active = _switch("On", "Say on or off.")
+
+
+class PauseForm(forms.Form):
+    paused = _switch("Pause all notifications", "Say on or off.")
+
+
+class DeliveryForm(ErrorsDescribeFields, forms.Form):
+    """How the shopper hears about each topic: ``<topic>_inbox`` and ``<topic>_email``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for topic, label in Topic.choices:
+            self.fields[f"{topic}_inbox"] = forms.BooleanField(
+                label=f"{label}: in your inbox", required=False)
+            self.fields[f"{topic}_email"] = forms.ChoiceField(
+                label=f"{label}: by e-mail", choices=Email.choices, error_messages={
+                    "required": "Choose no e-mail, at once or a daily digest.",
+                    "invalid_choice": "Choose no e-mail, at once or a daily digest."})
+
+    def rows(self):
+        """(topic label, inbox field, e-mail field) per topic, for the template."""
+        return [(label, self[f"{topic}_inbox"], self[f"{topic}_email"])
+                for topic, label in Topic.choices]
+
+    def choices(self) -> dict[str, Delivery]:
+        return {topic: Delivery(self.cleaned_data[f"{topic}_inbox"],
+                                self.cleaned_data[f"{topic}_email"]) for topic in Topic.values}
+
+    @staticmethod
+    def initial_from(deliveries: dict[str, Delivery]) -> dict:
+        return {f"{topic}_{part}": getattr(delivery, part)
+                for topic, delivery in deliveries.items() for part in ("inbox", "email")}

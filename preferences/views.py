@@ -18,6 +18,7 @@ from .filters import ProductFilter, catalog_options
 from .forms import PreferenceForm, RenameForm, SavedSearchForm
 from .models import Preference, SavedSearch
 from .owners import owner_for
+from .subscriptions import FollowPanel, follow_panel, search_follows
 from .suggestions import Noticed, noticed_tastes
 
 # Each listed search costs its own count query: the account page stops at this many.
@@ -31,6 +32,7 @@ class SearchRow:
     search: SavedSearch
     url: str
     count: int | None = None
+    follow: FollowPanel | None = None
 
 
 def listing_url(query: str) -> str:
@@ -82,7 +84,7 @@ def _edit_page(request, form, saved, chosen, *, noticed=NOTHING_NOTICED, status=
 def reset(request):
     Preference.objects.owned_by(owner_for(request)).delete()
     messages.success(request, "Back to the shop’s defaults.")
-    return redirect(_next_or(request, reverse("preferences:edit")))
+    return redirect(next_or(request, reverse("preferences:edit")))
 
 
 @require_POST
@@ -113,9 +115,11 @@ def saved_searches(request):
 
 
 def _searches_page(request, page, *, renaming=None, rename_form=None, status=200):
+    follows = search_follows(request.user, page)
     return render(request, "preferences/saved_searches.html", {
-        "page_obj": page, "rows": [SearchRow(s, listing_url(s.query)) for s in page],
-        "renaming": renaming, "rename_form": rename_form,
+        "page_obj": page, "renaming": renaming, "rename_form": rename_form,
+        "rows": [SearchRow(s, listing_url(s.query), follow=follow_panel(
+            request.user, search=s, subscriptions=follows[s.pk])) for s in page],
     }, status=status)
 
 
@@ -130,7 +134,7 @@ def rename_search(request, pk):
     old_name, search.name = search.name, form.cleaned_data["name"]
     search.save(update_fields=["name"])
     messages.success(request, f"Renamed “{old_name}” to “{search.name}”.")
-    return redirect(_next_or(request, reverse("preferences:saved-searches")))
+    return redirect(next_or(request, reverse("preferences:saved-searches")))
 
 
 @require_POST
@@ -138,7 +142,7 @@ def delete_search(request, pk):
     search = get_object_or_404(SavedSearch.objects.owned_by(owner_for(request)), pk=pk)
     search.delete()
     messages.success(request, f"Deleted your saved search “{search.name}”.")
-    return redirect(_next_or(request, reverse("preferences:saved-searches")))
+    return redirect(next_or(request, reverse("preferences:saved-searches")))
 
 
 @login_required
@@ -147,8 +151,10 @@ def account(request):
     owner = owner_for(request)
     searches = list(SavedSearch.objects.owned_by(owner)[:ACCOUNT_SEARCHES + 1])
     shown = searches[:ACCOUNT_SEARCHES]
+    follows = search_follows(request.user, shown)
     return render(request, "preferences/account.html", {
-        "rows": [SearchRow(search, listing_url(search.query), count)
+        "rows": [SearchRow(search, listing_url(search.query), count, follow_panel(
+                     request.user, search=search, subscriptions=follows[search.pk]))
                  for search, count in zip(shown, result_counts(request, shown), strict=True)],
         "more_searches": len(searches) > ACCOUNT_SEARCHES,
         "has_preferences": Preference.objects.owned_by(owner).exists(),
@@ -176,7 +182,7 @@ def _result_count(request, query: str, options) -> int:
     return filterset.qs.count()
 
 
-def _next_or(request, default: str) -> str:
+def next_or(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

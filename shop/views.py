@@ -24,6 +24,7 @@ from personalization.tracking import (
 )
 from personalization.visitors import VISIT_KEY
 from preferences.listing import build_listing
+from preferences.subscriptions import follow_panel
 
 from .cards import new_arrivals
 from .cart import Cart
@@ -85,7 +86,7 @@ def category(request, slug):
     if listing.redirect_url or _is_htmx(request):
         return _listing_page(request, listing, title=category.name)
     return _listing_page(request, listing, title=category.name, template_context={
-        "category": category,
+        "category": category, "follow": follow_panel(request.user, category=category),
         "bands": _bands(request, Placement.CATEGORY, category_id=category.pk),
         "subcategories": listing.filterset.options.children(category.pk),
     })
@@ -95,7 +96,10 @@ def category(request, slug):
 def brand(request, slug):
     brand = get_object_or_404(Brand, slug=slug)
     listing = build_listing(request, Product.objects.active(), fixed={"brand": slug})
-    return _listing_page(request, listing, title=brand.name, template_context={"brand": brand})
+    if listing.redirect_url or _is_htmx(request):
+        return _listing_page(request, listing, title=brand.name, template_context={"brand": brand})
+    return _listing_page(request, listing, title=brand.name, template_context={
+        "brand": brand, "follow": follow_panel(request.user, brand=brand)})
 
 
 @require_safe
@@ -118,6 +122,7 @@ def product_detail(request, slug):
         "form": QuantityForm(product=product),
         "in_cart": cart.quantity_of(product.pk),
         "bands": _bands(request, Placement.PRODUCT, product=product),
+        "follow": follow_panel(request.user, product=product),
     })
 
 

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from personalization import demo as behaviour_demo
 from personalization.demo_traffic import write_band_traffic
 from personalization.rollup import roll_up
+from preferences import demo as follows_demo
 from shop import demo as catalog_demo
 from shop.tasks import refresh_sales_counts
 
@@ -56,6 +57,8 @@ class Command(BaseCommand):
             first_product = self.create_catalog(demo)
             first_user = self.create_shoppers(demo)
             counts = self.simulate_behaviour(demo, first_product, first_user)
+            counts["follows"] = self.create_follows(options["seed"], demo, first_product,
+                                                    first_user)
         self.report(demo, counts, until)
         refresh_sales_counts()
         call_command("setup_bands", stdout=self.stdout)
@@ -109,11 +112,20 @@ class Command(BaseCommand):
         self.stdout.write(f"{written:,} band impressions and clicks; {rows:,} daily band "
                           "figures rolled up.")
 
+    def create_follows(self, seed: int, demo, first_product: int, first_user: int) -> int:
+        rows = follows_demo.follows(behaviour_demo.seeded(seed, "follows"), len(demo.shoppers),
+                                    demo.products)
+        with self.step("Following products, brands and categories", 1, "step") as advance:
+            written = follows_demo.write_subscriptions(rows, first_product, first_user)
+            advance(1)
+        return written
+
     def report(self, demo, counts, until: datetime):
         self.stdout.write(self.style.SUCCESS(
             f"Seeded {len(demo.products):,} products from {len(demo.brands)} brands, "
             f"{len(demo.shoppers):,} shoppers, {counts['orders']:,} orders with "
             f"{counts['order lines']:,} lines, and {counts['events']:,} events "
             f"({counts['view']:,} views, {counts['cart_add']:,} cart adds, "
-            f"{counts['purchase']:,} purchases) up to {until:%Y-%m-%d}."
+            f"{counts['purchase']:,} purchases) up to {until:%Y-%m-%d}; demo shoppers follow "
+            f"{counts['follows']:,} products, brands and categories."
         ))

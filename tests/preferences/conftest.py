@@ -1,0 +1,1 @@
+from tests.personalization.conftest import published  # noqa: F401  (shared fixture)
