@@ -5,19 +5,21 @@ On PostgreSQL the query's rows come through ``COPY … TO STDOUT`` as CSV straig
 are fetched in chunks. Either way no model instance is built.
 """
 
-import io
+import tempfile
 
+import numpy as np
 import pandas as pd
 from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Coalesce
-from pandas.api.types import union_categoricals
 
 from shop.models import Category, Colour, Material, OrderLine, Product
 
 from .models import Event
 
 CHUNK_ROWS = 500_000
+# Input rows beyond this many bytes of CSV wait on disk, not in memory, until parsed.
+SPOOL_BYTES = 64 * 2**20
 
 
 def frame(queryset, columns: dict[str, str], *, datetimes=(), floats=(),
@@ -34,30 +36,42 @@ def frame(queryset, columns: dict[str, str], *, datetimes=(), floats=(),
     names = list(columns)
     chunks = (_copied(sql, params, names, floats) if connection.vendor == "postgresql"
               else _fetched(sql, params, names))
-    return _joined([_compact(chunk, datetimes, floats, categories) for chunk in chunks], names,
-                   categories)
+    coders = {name: _Coder() for name in categories}
+    parts = [_compact(chunk, datetimes, floats, coders) for chunk in chunks]
+    if not parts:
+        return pd.DataFrame(columns=names)
+    found = pd.concat(parts, ignore_index=True)
+    for name, coder in coders.items():
+        found[name] = coder.categorical(found[name].to_numpy())
+    return found
 
 
-def _compact(chunk, datetimes, floats, categories) -> pd.DataFrame:
+def _compact(chunk, datetimes, floats, coders) -> pd.DataFrame:
     for name in datetimes:
         chunk[name] = pd.to_datetime(chunk[name], utc=True, format="ISO8601")
     for name in floats:
         chunk[name] = pd.to_numeric(chunk[name], errors="coerce").astype("float64")
-    for name in categories:
-        chunk[name] = chunk[name].astype("category")
+    for name, coder in coders.items():
+        chunk[name] = coder.codes(chunk[name])
     return chunk
 
 
-def _joined(chunks, names, categories) -> pd.DataFrame:
-    if not chunks:
-        return pd.DataFrame(columns=names)
-    if len(chunks) > 1:
-        # Concatenating categoricals with different categories would give plain strings.
-        for name in categories:
-            joined = union_categoricals([chunk[name] for chunk in chunks])
-            for chunk in chunks:
-                chunk[name] = pd.Categorical(chunk[name], categories=joined.categories)
-    return pd.concat(chunks, ignore_index=True)
+class _Coder:
+    """Numbers the distinct values of a column across chunks, for one categorical at the end
+    (pandas' own union of categoricals hashes every category again at each step)."""
+
+    def __init__(self):
+        self.numbers: dict = {}
+
+    def codes(self, values: pd.Series) -> np.ndarray:
+        """Each value's number (-1 for a missing one)."""
+        found, distinct = pd.factorize(values)
+        numbers = np.array([self.numbers.setdefault(value, len(self.numbers))
+                            for value in distinct], dtype=np.int32)
+        return np.where(found >= 0, numbers[np.maximum(found, 0)] if len(numbers) else -1, -1)
+
+    def categorical(self, codes: np.ndarray) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=pd.Index(list(self.numbers)))
 
 
 def _fetched(sql, params, names):
@@ -73,37 +87,21 @@ def _copied(sql, params, names, floats):
     connection.ensure_connection()
     raw = connection.connection
     query = psycopg.ClientCursor(raw).mogrify(sql, params)
-    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
-        stream = io.BufferedReader(_CopyStream(copy), buffer_size=1 << 20)
-        if not stream.peek(1):
+    # COPY sends one message per row, so the loop below runs millions of times: it only
+    # appends to a spooled file, which pandas then parses in C, a chunk at a time.
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+            write = spool.write
+            for block in copy:
+                write(block)
+        if not spool.tell():
             return
+        spool.seek(0)
         # Only numeric columns read an empty field as NULL; an empty text stays "".
-        yield from pd.read_csv(stream, names=names, header=None, keep_default_na=False,
+        yield from pd.read_csv(spool, names=names, header=None, keep_default_na=False,
                                na_values={name: [""] for name in floats},
                                chunksize=CHUNK_ROWS)
-
-
-class _CopyStream(io.RawIOBase):
-    """COPY's output as a file, read as pandas parses it: the CSV (hundreds of MB for millions
-    of events) is never held whole in memory."""
-
-    def __init__(self, copy):
-        self._blocks = iter(copy)
-        self._left = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._left:
-            block = next(self._blocks, None)
-            if block is None:
-                return 0
-            self._left = memoryview(block)
-        size = min(len(buffer), len(self._left))
-        buffer[:size] = self._left[:size]
-        self._left = self._left[size:]
-        return size
 
 
 def order_lines(*, since=None) -> pd.DataFrame:
