@@ -2,14 +2,16 @@
 
 Values come as strings, as in a URL. A value the form rejects is left out of the filtering (the
 listing says so, see ``preferences.listing``); the others still apply. Colours, materials, brands
-and categories are chosen by slug and filtered by id, from ``CatalogOptions`` loaded once per
-request (one query per kind), so validating and filtering add no queries of their own.
+and categories are chosen by slug and filtered by id, from ``CatalogOptions`` (cached; one
+query per kind when not), so validating and filtering add no queries of their own.
 """
 
 from dataclasses import dataclass
 
 import django_filters
 from django import forms
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Case, F, FloatField, Subquery, Value, When
 from django.db.models.functions import Cast
 from django.http import QueryDict
@@ -19,6 +21,8 @@ from personalization.models import Algorithm, Band, BandResult
 from shop.models import Brand, Category, Colour, Material, Product
 
 RECOMMENDED_CAP = 100
+OPTIONS_CACHE_KEY = "catalog:options:v1"
+OPTIONS_CACHE_SECONDS = 600
 SEARCH_MAX_LENGTH = 100
 DEFAULT_SORT = "name"
 RECOMMENDED_LABEL = "Recommended for you — picked by the shop"
@@ -77,9 +81,19 @@ class CatalogOptions:
 
 
 def catalog_options() -> CatalogOptions:
-    """Four small queries, whatever the number of options."""
-    return CatalogOptions(list(Colour.objects.all()), list(Material.objects.all()),
-                          list(Brand.objects.all()), list(Category.objects.all()))
+    """From the cache, else four small queries, whatever the number of options. Saving or
+    deleting a colour, material, brand or category forgets it (``forget_catalog_options``)."""
+    options = cache.get(OPTIONS_CACHE_KEY)
+    if options is None:
+        options = CatalogOptions(list(Colour.objects.all()), list(Material.objects.all()),
+                                 list(Brand.objects.all()), list(Category.objects.all()))
+        cache.set(OPTIONS_CACHE_KEY, options, OPTIONS_CACHE_SECONDS)
+    return options
+
+
+def forget_catalog_options(**kwargs):
+    """post_save / post_delete receiver for the option models: forgotten once committed."""
+    transaction.on_commit(lambda: cache.delete(OPTIONS_CACHE_KEY), robust=True)
 
 
 def recommendations(visitor_key: str) -> list[int]:
