@@ -13,15 +13,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DOCUMENT = REPO / "BENCHMARKS.md"
-ORDER = ("pages", "tracking", "recompute", "listing", "import", "notifications")
+ORDER = ("pages", "tracking", "recompute", "als", "listing", "import", "notifications")
 
 INTRO = """\
 # Benchmarks
 
 Measured figures for Tailor's request path, band recomputes, order imports and notification
 fan-out, written by the scripts in `benchmarks/`. Run them all with `make bench` (about 30 minutes
-on 2 cores), or one with `.venv/bin/python benchmarks/run.py --only
-pages|tracking|recompute|listing|import|notifications`; `--quick` runs a smaller version in a few
+on 2 cores), or one with `.venv/bin/python benchmarks/run.py --only NAME` (NAME: pages, tracking,
+recompute, als, listing, import, notifications); `--quick` runs a smaller version in a few
 minutes (its figures are marked as such). They need PostgreSQL on 127.0.0.1:5432 (user
 `postgres`, trust auth), Redis on 127.0.0.1:6379 and `wrk` (`apt-get install wrk`) for the pages;
 they create their own databases (`tailor_bench`, `tailor_scale`, `tailor_listing_bench`,

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/run.py                      # all, about 20 minutes
     .venv/bin/python benchmarks/run.py --only pages   # one: pages, tracking, recompute, listing,
-                                                      # import or notifications
+                                                      # import, notifications or als
     .venv/bin/python benchmarks/run.py --quick              # smaller data, a few minutes
 
 Each benchmark runs in its own process (each configures Django for its own database) with a
@@ -28,6 +28,7 @@ BENCHMARKS = {
     "pages": ("benchmarks.pages", 900),
     "tracking": ("benchmarks.tracking", 600),
     "recompute": ("benchmarks.recompute", 1800),
+    "als": ("benchmarks.als_choice", 900),
     "listing": ("benchmarks.listing", 900),
     "import": ("benchmarks.import_orders", 900),
     "notifications": ("benchmarks.notifications", 900),

@@ -20,6 +20,8 @@ BECAUSE = {
     "added to your cart": "Because you added {} to your cart",
     "bought": "Because you bought {}",
 }
+# Defaults of 32 factors and 10 iterations: at the benchmark's scale they hit as often as 64 and
+# 15 in half the time (BENCHMARKS.md, "ALS settings").
 # Users per recommend() call; (own item, recommended item) pairs compared per chunk of users
 # and per einsum: they bound a chunk's memory to a few tens of MB whatever the history lengths.
 USERS_PER_CALL = 2048
@@ -143,8 +145,8 @@ def recommended_for_you(
     interactions: pd.DataFrame,
     *,
     product_names: Mapping[int, str],
-    factors: int = 64,
-    iterations: int = 15,
+    factors: int = 32,
+    iterations: int = 10,
     regularization: float = 0.05,
     alpha: float = 1.0,
     top_n: int = 10,
