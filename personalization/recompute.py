@@ -9,6 +9,7 @@ collaborative model, instead of reading millions of events once per band.
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.utils import timezone
@@ -20,6 +21,7 @@ from .algorithms import (
     best_sellers,
     bought_together,
     deals,
+    empty_result,
     for_you,
     near_you,
     similar,
@@ -40,6 +42,8 @@ NEEDS = {
     Algorithm.DEALS: {"lines": 1, "events": 1},
 }
 _COLLABORATIVE = {"lines", "events", "products", "interactions", "reachable", "als"}
+# What per-visitor "for you" rows keep beyond what the band shows (see ``_for_you``).
+PERSONAL_MARGIN = 4
 # Everything each algorithm keeps in a run's memo, so a run can let go of what no band left
 # needs (the events frame and a trained model are hundreds of MB).
 USES = {
@@ -192,13 +196,12 @@ def _visitors(band, run) -> set[str]:
         [run.events(since), run.lines(since)], run.now))
 
 
-def _collaborative(band, run):
+def _trained(band, run):
+    """The ALS model of the band's window and options, trained once per run for every band
+    that uses it ("Recommended for you", similar products by factors)."""
     options = _als_options(band)
     key = ("als", _since(band, run.now), tuple(sorted(options.items())))
-    return run.memo(key, lambda: for_you.recommended_for_you(
-        _interactions(band, run), product_names=_product_names(run),
-        top_n=_stored_count(band), only_visitors=_visitors(band, run), **options,
-    ))
+    return run.memo(key, lambda: for_you.trained(_interactions(band, run), **options))
 
 
 def _product_names(run) -> dict[int, str]:
@@ -207,17 +210,25 @@ def _product_names(run) -> dict[int, str]:
 
 
 def _als_options(band) -> dict:
-    allowed = {"factors", "iterations", "regularization", "alpha", "min_interactions"}
+    allowed = {"factors", "iterations", "regularization", "alpha"}
     return {key: value for key, value in band.options.items() if key in allowed}
 
 
 def _for_you(band, run):
-    return _collaborative(band, run).results
+    """Per-visitor rows leave out what the visitor already touched, so the read side rarely
+    drops any: a margin above what the band shows is enough."""
+    return for_you.recommended_for_you(
+        _interactions(band, run), product_names=_product_names(run), model=_trained(band, run),
+        top_n=band.item_count + PERSONAL_MARGIN, only_visitors=_visitors(band, run),
+        min_interactions=band.options.get("min_interactions", 2),
+    ).results
 
 
 def _similar_factors(band, run):
-    model = _collaborative(band, run)
-    return similar.similar_by_factors(model.item_factors, model.product_ids,
+    model = _trained(band, run)
+    if model is None:
+        return empty_result()
+    return similar.similar_by_factors(np.asarray(model.model.item_factors), model.product_ids,
                                       top_n=_stored_count(band))
 
 

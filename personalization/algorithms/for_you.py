@@ -141,37 +141,25 @@ def _no_interactions() -> pd.DataFrame:
     })
 
 
-def recommended_for_you(
-    interactions: pd.DataFrame,
-    *,
-    product_names: Mapping[int, str],
-    factors: int = 32,
-    iterations: int = 10,
-    regularization: float = 0.05,
-    alpha: float = 1.0,
-    top_n: int = 10,
-    min_interactions: int = 2,
-    random_state: int = 0,
-    only_visitors: Collection[str] | None = None,
-) -> Recommendations:
-    """ALS recommendations for every visitor with at least ``min_interactions`` products.
+class Trained(NamedTuple):
+    """An ALS model and the matrix it learned from: rows are ``visitors`` (keys, sorted),
+    columns ``product_ids`` (ascending), entries the weights; ``verbs`` per stored entry."""
 
-    ``interactions`` is the frame ``interactions()`` returns (one row per visitor and product);
-    its weights are the confidences
-    (scaled by ``alpha``). Every visitor helps train the model; visitors with fewer distinct
-    products than ``min_interactions`` get no rows. A product the visitor already interacted
-    with is never recommended. The reason names the visitor's own product whose factors are
-    most like the recommended one's (cosine; ties to the lower product id), with its verb:
-    "Because you viewed Trail Tent 2" (``product_names``; "Based on what you viewed" without
-    a name). Scores are ALS scores (floats), context ``visitor:<key>``, ranked.
-    ``only_visitors`` (visitor keys) limits who gets rows; everyone still trains the model.
+    model: AlternatingLeastSquares
+    user_items: sp.csr_matrix
+    visitors: np.ndarray
+    product_ids: np.ndarray
+    verbs: np.ndarray
 
-    The same input and ``random_state`` give the same output. Fewer than two products give
-    ``empty_result()`` and no factors (shape ``(0, factors)``).
-    """
+
+def trained(interactions: pd.DataFrame, *, factors: int = 32, iterations: int = 10,
+            regularization: float = 0.05, alpha: float = 1.0,
+            random_state: int = 0) -> Trained | None:
+    """ALS trained on every visitor of ``interactions`` (the frame ``interactions()``
+    returns; its weights are the confidences, scaled by ``alpha``). None with fewer than two
+    products. The same input and ``random_state`` give the same model."""
     if interactions["product_id"].nunique() < 2:
-        return Recommendations(empty_result(), np.zeros((0, factors), np.float32),
-                               np.zeros(0, np.int64))
+        return None
     user_items, visitors, product_ids, verbs = _user_items(interactions)
     # One BLAS thread: implicit's own threads do the parallel work, which is fastest, and the
     # scores then never depend on how BLAS split a product.
@@ -181,16 +169,51 @@ def recommended_for_you(
             random_state=random_state, use_gpu=False, calculate_training_loss=False,
         )
         model.fit(user_items, show_progress=False)
+    return Trained(model, user_items, visitors, product_ids, verbs)
+
+
+def recommended_for_you(
+    interactions: pd.DataFrame,
+    *,
+    product_names: Mapping[int, str],
+    top_n: int = 10,
+    min_interactions: int = 2,
+    only_visitors: Collection[str] | None = None,
+    model: Trained | None = None,
+    **options,
+) -> Recommendations:
+    """ALS recommendations for every visitor with at least ``min_interactions`` products.
+
+    ``model`` is what ``trained(interactions, **options)`` returns (trained here when not
+    given, with ``options``: ``factors``, ``iterations``, ``regularization``, ``alpha``,
+    ``random_state``). Every visitor helps train the model; visitors with fewer distinct
+    products than ``min_interactions`` get no rows, and ``only_visitors`` (visitor keys), when
+    given, limits who gets rows. A product the visitor already interacted with is never
+    recommended. The reason names the visitor's own product whose factors are most like the
+    recommended one's (cosine; ties to the lower product id), with its verb: "Because you
+    viewed Trail Tent 2" (``product_names``; "Based on what you viewed" without a name).
+    Scores are ALS scores (floats), context ``visitor:<key>``, ranked, ``top_n`` per visitor.
+
+    The same input and ``random_state`` give the same output. Fewer than two products give
+    ``empty_result()`` and no factors (shape ``(0, factors)``).
+    """
+    model = model or trained(interactions, **options)
+    if model is None:
+        return Recommendations(empty_result(), np.zeros((0, options.get("factors", 32)),
+                                                        np.float32), np.zeros(0, np.int64))
+    visitors, product_ids = model.visitors, model.product_ids
+    with threadpool_limits(1, "blas"):
         wanted = None if only_visitors is None else pd.Index(visitors).isin(list(only_visitors))
-        found = _all_recommendations(model, user_items, top_n, min_interactions, wanted)
+        found = _all_recommendations(model.model, model.user_items, top_n, min_interactions,
+                                     wanted)
     results = ranked(pd.DataFrame({
         "context": [context("visitor", key) for key in visitors[found["visitor"].to_numpy()]],
         "product_id": product_ids[found["product_id"].to_numpy()],
         "score": found["score"],
-        "reason": _reasons(found["because"].to_numpy(), user_items.indices, verbs, product_ids,
-                           product_names),
+        "reason": _reasons(found["because"].to_numpy(), model.user_items.indices, model.verbs,
+                           product_ids, product_names),
     }), top_n)
-    return Recommendations(results, np.asarray(model.item_factors), product_ids)
+    return Recommendations(results, np.asarray(model.model.item_factors), product_ids)
 
 
 def _all_recommendations(model, user_items: sp.csr_matrix, top_n: int, min_interactions: int,

@@ -13,9 +13,11 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule
 
 from personalization import inputs
+from personalization.algorithms import for_you
 from personalization.bands import PageContext, bands_for
 from personalization.models import Algorithm, Band, BandResult, Placement
-from personalization.tasks import recompute_all_bands, recompute_band
+from personalization.recompute import PERSONAL_MARGIN
+from personalization.tasks import compute_and_store, recompute_all_bands, recompute_band
 from shop.models import Order
 from tests.factories import (
     CategoryFactory,
@@ -393,3 +395,36 @@ def test_recompute_bands_with_an_unreadable_time_is_an_error(default_bands):
     with pytest.raises(CommandError, match="--as-of"):
         call_command("recompute_bands", "--as-of", "last tuesday", stdout=io.StringIO(),
                      stderr=io.StringIO())
+
+
+# --- One run for several bands ----------------------------------------------------------------
+
+
+def test_recommended_for_you_and_similar_by_factors_train_one_model_per_run(shop, default_bands,
+                                                                             monkeypatch):
+    for_you_band = default_bands["recommended-for-you"]
+    similar = Band.objects.create(slug="similar-factors", title="Similar (ALS)",
+                                  algorithm=Algorithm.SIMILAR_FACTORS, placement="product",
+                                  lookback_days=for_you_band.lookback_days,
+                                  options=for_you_band.options)
+    trainings = []
+    train = for_you.trained
+    monkeypatch.setattr(for_you, "trained", lambda *args, **kwargs: (
+        trainings.append(1), train(*args, **kwargs))[1])
+
+    compute_and_store([for_you_band, similar])
+
+    assert len(trainings) == 1
+    similar.refresh_from_db()
+    assert similar.current_version == 1 and similar.result_count > 0
+
+
+def test_visitor_rows_keep_a_small_margin_above_what_the_band_shows(shop, default_bands):
+    band = default_bands["recommended-for-you"]
+    Band.objects.filter(pk=band.pk).update(item_count=1)
+
+    recompute_band(band.pk)
+
+    stored = rows(band)
+    assert stored
+    assert max(len(items) for items in stored.values()) <= 1 + PERSONAL_MARGIN
