@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q
 
 from shop.models import Product
@@ -117,21 +118,51 @@ def total(shown: list[Facet], filterset) -> int | None:
 
 
 def facet_counts(filterset, names, fixed) -> dict:
-    """Each facet's counts, one query each, except the cached ones.
+    """Each facet's counts, except the cached ones, in as few queries as the filters allow.
 
     A facet that no filter of the shopper narrows shows the counts of the page's whole
     catalog: the same for everyone, and the dearest to count (every product is read). Those
-    come from the cache, at most ``BASE_COUNTS_SECONDS`` old.
+    come from the cache, at most ``BASE_COUNTS_SECONDS`` old. The others keep every active
+    filter but their own, so the facets whose own filter is unused all count the same
+    products: on PostgreSQL they share one query (``shared_option_counts``).
     """
     active = filterset.active() - set(fixed)
     key = base_counts_key(filterset, fixed)
     base = {name for name in names if key and not active - OWN.get(name, {name})}
     cached = cache.get(key, {}) if base else {}
-    counts = {name: cached[name] if name in base and name in cached else counts_of(filterset, name)
-              for name in names}
+    counts = {name: cached[name] for name in base if name in cached}
+    unused = [name for name in names if name not in counts and name in FIELDS
+              and name not in filterset.active()]
+    if len(unused) > 1 and connection.vendor == "postgresql":
+        counts.update(shared_option_counts(filterset, unused))
+    counts.update({name: counts_of(filterset, name) for name in names if name not in counts})
     fresh = {name: counts[name] for name in base if name not in cached}
     if fresh:
         cache.set(key, {**cached, **fresh}, BASE_COUNTS_SECONDS)
+    return {name: counts[name] for name in names}
+
+
+def shared_option_counts(filterset, names) -> dict[str, dict]:
+    """``option_counts`` of several facets whose own filters are unused, in one query: one
+    pass over the filtered products with a GROUPING SETS per facet (PostgreSQL)."""
+    fields = [FIELDS[name] for name in names]
+    products = filterset.filtered_without().values(*fields)
+    counts: dict[str, dict] = {name: {} for name in names}
+    if products.query.is_empty():  # an empty search: no SQL to wrap, nothing to count
+        return counts
+    inner, params = products.query.sql_with_params()
+    columns = [connection.ops.quote_name(field) for field in fields]
+    sql = (f"SELECT {', '.join(columns)}, GROUPING({', '.join(columns)}), COUNT(*) "
+           f"FROM ({inner}) AS filtered "
+           f"GROUP BY GROUPING SETS ({', '.join(f'({column})' for column in columns)})")
+    # GROUPING() sets a bit, from the last column up, for each column not grouped by.
+    which = {(2 ** len(fields) - 1) ^ (1 << (len(fields) - 1 - i)): name
+             for i, name in enumerate(names)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for *values, grouping, count in cursor.fetchall():
+            name = which[grouping]
+            counts[name][values[names.index(name)]] = count
     return counts
 
 

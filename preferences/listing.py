@@ -21,7 +21,7 @@ from django.core.exceptions import BadRequest
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 
-from shop.cards import ProductCard
+from shop.cards import CARD_FIELDS, ProductCard
 
 from .defaults import listing_params, saved_preference
 from .facets import Chip, Facet, chips, facets, total
@@ -133,8 +133,8 @@ def filled(listing: Listing, request, filterset, asked: Asked) -> Listing:
     number = int(asked.explicit.get("page", ["1"])[0])
     link = linker(request.path, asked.without({"page"}).shown, asked.defaults_in_use)
     listing.facets = facets(filterset, hidden=asked.fixed, link=link)
-    listing.page = paginated(filterset.qs.for_cards(), number, listing.page_size, listing,
-                             count=total(listing.facets, filterset))
+    listing.page = paginated(filterset.qs.for_cards().only(*CARD_FIELDS), number,
+                             listing.page_size, listing, count=total(listing.facets, filterset))
     asked = asked.without({"page"})
     active = canonical_params({k: v for k, v in asked.shown.items() if k in FILTERS})
     listing.chips = chips(filterset, active, link=link)
