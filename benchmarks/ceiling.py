@@ -60,11 +60,18 @@ def card_products(count: int) -> list[ProductCard]:
     _, items = catalog_demo.catalog(random.Random(7), count, datetime(2025, 1, 1, tzinfo=UTC))
     return [
         ProductCard(
-            pk=item.index + 1, name=item.name, url=reverse("shop:product", args=[item.slug]),
-            image_url=reverse("shop:product-image",
-                              args=[icons[item.category], colours[item.colour][1].lstrip("#")]),
-            brand_name=brand_names[item.brand], colour_name=colours[item.colour][0],
-            price=item.price, compare_at_price=item.compare_at_price, stock=item.stock,
+            pk=item.index + 1,
+            name=item.name,
+            url=reverse("shop:product", args=[item.slug]),
+            image_url=reverse(
+                "shop:product-image",
+                args=[icons[item.category], colours[item.colour][1].lstrip("#")],
+            ),
+            brand_name=brand_names[item.brand],
+            colour_name=colours[item.colour][0],
+            price=item.price,
+            compare_at_price=item.compare_at_price,
+            stock=item.stock,
         )
         for item in items
     ]
@@ -90,11 +97,16 @@ def page_content(band_sizes: list[int], grid_items: int):
 def configure() -> None:
     """Build the page's content from the environment (again, after it changed)."""
     CONTENT.clear()
-    CONTENT.extend(page_content(
-        [int(size) for size in os.environ.get("CEILING_BAND_SIZES", "8,8,8,8").split(",")
-         if size],
-        int(os.environ.get("CEILING_GRID_ITEMS", "8")),
-    ))
+    CONTENT.extend(
+        page_content(
+            [
+                int(size)
+                for size in os.environ.get("CEILING_BAND_SIZES", "8,8,8,8").split(",")
+                if size
+            ],
+            int(os.environ.get("CEILING_GRID_ITEMS", "8")),
+        )
+    )
 
 
 # The bands and the new arrivals, built at the first request (URLs can't be reversed while the

@@ -37,9 +37,24 @@ TARGET_P50_MS = 50
 SQL_SAMPLES = 10
 FOUND = re.compile(r'listing-status"[^>]*>(\d+) product')
 HEADERS = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"}
-COLUMNS = ("id", "sku", "slug", "name", "description", "brand_id", "category_id", "colour_id",
-           "material_id", "audience", "price", "compare_at_price", "stock", "is_active",
-           "created_at", "units_sold")
+COLUMNS = (
+    "id",
+    "sku",
+    "slug",
+    "name",
+    "description",
+    "brand_id",
+    "category_id",
+    "colour_id",
+    "material_id",
+    "audience",
+    "price",
+    "compare_at_price",
+    "stock",
+    "is_active",
+    "created_at",
+    "units_sold",
+)
 
 
 @dataclass
@@ -60,9 +75,12 @@ class Scenario:
 def database_ready() -> bool:
     if not database_exists(DATABASE):
         return False
-    found = subprocess.run(["psql", *POSTGRES, "-d", DATABASE, "-tAc",
-                            "SELECT count(*) FROM shop_product"],
-                           capture_output=True, text=True, timeout=60)
+    found = subprocess.run(
+        ["psql", *POSTGRES, "-d", DATABASE, "-tAc", "SELECT count(*) FROM shop_product"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return found.stdout.strip() == str(PRODUCTS)
 
 
@@ -83,18 +101,36 @@ def copy_products() -> None:
     rng = random.Random(SEED)
     brands, products = demo.catalog(rng, PRODUCTS, datetime(2025, 6, 1, tzinfo=UTC))
     brand_ids = demo.ensure_brands(brands)
-    ids = {model: dict(model.objects.values_list("slug", "pk"))
-           for model in (Category, Colour, Material)}
+    ids = {
+        model: dict(model.objects.values_list("slug", "pk"))
+        for model in (Category, Colour, Material)
+    }
     connection.ensure_connection()
-    with connection.connection.cursor() as raw, raw.copy(
-            f"COPY shop_product ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+    with (
+        connection.connection.cursor() as raw,
+        raw.copy(f"COPY shop_product ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+    ):
         for item in products:
-            copy.write_row((
-                item.index + 1, item.sku, item.slug, item.name, item.description,
-                brand_ids[item.brand], ids[Category][item.category], ids[Colour][item.colour],
-                ids[Material][item.material], item.audience, item.price, item.compare_at_price,
-                item.stock, True, item.created_at, int(rng.paretovariate(1.2)) - 1,
-            ))
+            copy.write_row(
+                (
+                    item.index + 1,
+                    item.sku,
+                    item.slug,
+                    item.name,
+                    item.description,
+                    brand_ids[item.brand],
+                    ids[Category][item.category],
+                    ids[Colour][item.colour],
+                    ids[Material][item.material],
+                    item.audience,
+                    item.price,
+                    item.compare_at_price,
+                    item.stock,
+                    True,
+                    item.created_at,
+                    int(rng.paretovariate(1.2)) - 1,
+                )
+            )
     demo.reset_sequences(Product)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE shop_product")
@@ -115,8 +151,10 @@ def scenarios() -> list[Scenario]:
         Scenario("All products, three filters + facets", f"/products/?{three}"),
         Scenario("… the same as an htmx swap", f"/products/?{three}", htmx=True),
         Scenario("… sorted by price", f"/products/?{three}&sort=price"),
-        Scenario("Department, in stock, by best selling",
-                 f"{department.get_absolute_url()}?in_stock=true&sort=best_selling"),
+        Scenario(
+            "Department, in stock, by best selling",
+            f"{department.get_absolute_url()}?in_stock=true&sort=best_selling",
+        ),
         Scenario("One broad filter (95 % in stock)", "/products/?in_stock=true"),
     ]
 
@@ -151,15 +189,27 @@ def measure(scenario: Scenario, requests: int, warmup: int) -> None:
 
 
 def section(header: list[str], measured: list[Scenario]) -> str:
-    rows = [[s.name, f"`{s.path}`" + (" (htmx)" if s.htmx else ""), f"{s.products:,}",
-             s.queries, f"{report.median(s.timings_ms):.1f}",
-             f"{report.percentile(s.timings_ms, 0.99):.1f}", f"{report.median(s.sql_ms):.1f}"]
-            for s in measured]
+    rows = [
+        [
+            s.name,
+            f"`{s.path}`" + (" (htmx)" if s.htmx else ""),
+            f"{s.products:,}",
+            s.queries,
+            f"{report.median(s.timings_ms):.1f}",
+            f"{report.percentile(s.timings_ms, 0.99):.1f}",
+            f"{report.median(s.sql_ms):.1f}",
+        ]
+        for s in measured
+    ]
     filtered = report.median(measured[2].timings_ms)
-    lines = header + report.table(["page", "path", "products found", "SQL queries", "p50 ms",
-                                   "p99 ms", "SQL p50 ms"], rows)
-    lines += [f"Target: p50 under {TARGET_P50_MS} ms for the page with three filters and "
-              f"facets: {filtered:.1f} ms — {report.verdict(filtered < TARGET_P50_MS)}.", ""]
+    lines = header + report.table(
+        ["page", "path", "products found", "SQL queries", "p50 ms", "p99 ms", "SQL p50 ms"], rows
+    )
+    lines += [
+        f"Target: p50 under {TARGET_P50_MS} ms for the page with three filters and "
+        f"facets: {filtered:.1f} ms — {report.verdict(filtered < TARGET_P50_MS)}.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -177,15 +227,18 @@ def run(args) -> str:
     setup_django(env)
     if fresh:
         copy_products()
-    built = (f"built in {time.monotonic() - started:.0f} s" if fresh
-             else "reused from an earlier run")
+    built = (
+        f"built in {time.monotonic() - started:.0f} s" if fresh else "reused from an earlier run"
+    )
     requests, warmup = (40, 5) if args.quick else (200, 20)
     header = report.header(  # before measuring: its load average is the one at the start
-        "Listing", "python -m benchmarks.listing" + (" --quick" if args.quick else ""),
+        "Listing",
+        "python -m benchmarks.listing" + (" --quick" if args.quick else ""),
         f"{PRODUCTS:,} active products (demo catalog generator, seed {SEED}) in "
         f"`{DATABASE}`, {built}; anonymous visitor, in-process Django test client with "
         f"production settings, {requests} requests per page after {warmup} to warm up",
-        args.quick)
+        args.quick,
+    )
     measured = scenarios()
     for scenario in measured:
         measure(scenario, requests, warmup)
@@ -195,8 +248,9 @@ def run(args) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="Fewer requests per page.")
-    parser.add_argument("--fresh", action="store_true",
-                        help="Rebuild the database even if it holds the products.")
+    parser.add_argument(
+        "--fresh", action="store_true", help="Rebuild the database even if it holds the products."
+    )
     args = parser.parse_args(argv)
     stop_on_sigterm()
     section = run(args)

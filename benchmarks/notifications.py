@@ -65,9 +65,19 @@ class Run:
 def database_ready(followers: int) -> bool:
     if not database_exists(DATABASE):
         return False
-    found = subprocess.run(["psql", *POSTGRES, "-d", DATABASE, "-tAc",
-                            "SELECT count(*) FROM preferences_subscription"],
-                           capture_output=True, text=True, timeout=60)
+    found = subprocess.run(
+        [
+            "psql",
+            *POSTGRES,
+            "-d",
+            DATABASE,
+            "-tAc",
+            "SELECT count(*) FROM preferences_subscription",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return found.stdout.strip() == str(followers)
 
 
@@ -78,20 +88,29 @@ def write_followers(followers: int) -> None:
     from shop.models import Brand, Category, Colour, Material, Product
 
     product = Product.objects.create(
-        sku=SKU, slug="followed", name="Followed tent", price="1000.00", stock=10,
+        sku=SKU,
+        slug="followed",
+        name="Followed tent",
+        price="1000.00",
+        stock=10,
         brand=Brand.objects.create(name="Bench", slug="bench"),
         category=Category.objects.create(name="Bench", slug="bench"),
         colour=Colour.objects.create(name="Grey", slug="grey", hex="#888888"),
-        material=Material.objects.create(name="Nylon", slug="nylon"))
+        material=Material.objects.create(name="Nylon", slug="nylon"),
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, "
             "email, is_staff, is_active, date_joined) SELECT '!', false, 'follower' || n, "
             "'Sam', '', 'follower' || n || '@example.com', false, true, now() "
-            "FROM generate_series(1, %s) AS n", [followers])
+            "FROM generate_series(1, %s) AS n",
+            [followers],
+        )
         cursor.execute(
             "INSERT INTO preferences_subscription (user_id, kind, product_id, is_active, "
-            "created_at) SELECT id, 'price_drop', %s, true, now() FROM auth_user", [product.pk])
+            "created_at) SELECT id, 'price_drop', %s, true, now() FROM auth_user",
+            [product.pk],
+        )
         cursor.execute("VACUUM ANALYZE")
 
 
@@ -100,8 +119,10 @@ def reset() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE preferences_notification, preferences_productchange, "
-                       "preferences_deliverysetting")
+        cursor.execute(
+            "TRUNCATE preferences_notification, preferences_productchange, "
+            "preferences_deliverysetting"
+        )
         cursor.execute("VACUUM ANALYZE preferences_notification")
 
 
@@ -117,8 +138,10 @@ def email_off() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO preferences_deliverysetting (user_id, topic, inbox, email) "
-                       "SELECT user_id, 'price', true, 'off' FROM preferences_subscription")
+        cursor.execute(
+            "INSERT INTO preferences_deliverysetting (user_id, topic, inbox, email) "
+            "SELECT user_id, 'price', true, 'off' FROM preferences_subscription"
+        )
         # As autovacuum would soon: without statistics the per-batch lookup scans the table.
         cursor.execute("ANALYZE preferences_deliverysetting")
 
@@ -134,8 +157,13 @@ def baseline_seconds() -> float:
     from shop.models import Product
 
     product = Product.objects.get(sku=SKU)
-    change = ProductChange.objects.create(product=product, old_price=product.price,
-                                          new_price=product.price, old_stock=10, new_stock=10)
+    change = ProductChange.objects.create(
+        product=product,
+        old_price=product.price,
+        new_price=product.price,
+        old_stock=10,
+        new_stock=10,
+    )
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -143,7 +171,8 @@ def baseline_seconds() -> float:
             "title, in_inbox, email, created_at) SELECT user_id, %s, id, kind, "
             "'Followed tent dropped to €99.00 (was €100.00)', true, 'off', now() "
             "FROM preferences_subscription WHERE product_id = %s ON CONFLICT DO NOTHING",
-            [change.pk, product.pk])
+            [change.pk, product.pk],
+        )
     seconds = time.perf_counter() - started
     reset()
     return seconds
@@ -151,12 +180,25 @@ def baseline_seconds() -> float:
 
 def start_worker(env) -> subprocess.Popen:
     log = WORK_DIR / DATABASE / "worker.log"
-    command = [str(BIN / "celery"), "-A", "config", "worker", "--pool=solo", "-Q", QUEUE,
-               "-n", f"{QUEUE}@%h", "--loglevel=info", "--without-mingle", "--without-gossip",
-               "--without-heartbeat"]
+    command = [
+        str(BIN / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "-Q",
+        QUEUE,
+        "-n",
+        f"{QUEUE}@%h",
+        "--loglevel=info",
+        "--without-mingle",
+        "--without-gossip",
+        "--without-heartbeat",
+    ]
     with log.open("w") as out:
-        worker = subprocess.Popen(command, cwd=REPO, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        worker = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     deadline = time.monotonic() + 60
     while " ready." not in log.read_text():
         if worker.poll() is not None or time.monotonic() > deadline:
@@ -193,8 +235,9 @@ def fan_out_once(run: Run, env) -> None:
             product.save()
         change = ProductChange.objects.get()
         fanned_out = ProductChange.objects.filter(pk=change.pk, fanned_out_at__isnull=False)
-        mailing = Notification.objects.filter(change=change, email="instant",
-                                              emailed_at__isnull=True)
+        mailing = Notification.objects.filter(
+            change=change, email="instant", emailed_at__isnull=True
+        )
         run.seconds = wait(worker, started, fanned_out.exists)
         run.email_seconds = wait(worker, started, lambda: not mailing.exists())
         run.peak_mb = memory_mb(worker.pid, "VmHWM")
@@ -217,9 +260,13 @@ def wait(worker, started: float, done) -> float:
 
 def run_all(args) -> list[str]:
     followers = FOLLOWERS[args.quick]
-    env = environment(DATABASE, REDIS_DB, CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
-                      EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
-                      EMAIL_FILE_PATH=str(MAIL_DIR))
+    env = environment(
+        DATABASE,
+        REDIS_DB,
+        CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(MAIL_DIR),
+    )
     (WORK_DIR / DATABASE).mkdir(parents=True, exist_ok=True)
     fresh = args.fresh or not database_ready(followers)
     if fresh:
@@ -232,10 +279,12 @@ def run_all(args) -> list[str]:
     if fresh:
         write_followers(followers)
     header = report.header(
-        "Notifications", "python -m benchmarks.notifications" + (" --quick" if args.quick
-                                                                 else ""),
+        "Notifications",
+        "python -m benchmarks.notifications" + (" --quick" if args.quick else ""),
         f"{followers:,} users following one product for price drops in `{DATABASE}` "
-        f"({'built' if fresh else 'reused'}), one price drop each run", args.quick)
+        f"({'built' if fresh else 'reused'}), one price drop each run",
+        args.quick,
+    )
     reset()
     checkpoint()
     bare = baseline_seconds()
@@ -261,12 +310,31 @@ def cleanup_redis() -> None:
 def section(header, followers: int, bare: float, runs: list[Run]) -> list[str]:
     from django.conf import settings
 
-    rows = [["bare `INSERT … SELECT` of the notification rows (baseline)", f"{followers:,}",
-             "—", "1 statement", f"{bare:.2f}", "1.0×", "—", "—"]]
-    rows += [[run.name, f"{run.notifications:,}", f"{run.emails:,}", f"{run.tasks} tasks",
-              f"{run.seconds:.1f}", f"{run.seconds / bare:.0f}×",
-              f"{run.email_seconds:.1f}" if run.emails else "—",
-              f"{run.peak_mb:,.0f} (idle {run.idle_mb:,.0f})"] for run in runs]
+    rows = [
+        [
+            "bare `INSERT … SELECT` of the notification rows (baseline)",
+            f"{followers:,}",
+            "—",
+            "1 statement",
+            f"{bare:.2f}",
+            "1.0×",
+            "—",
+            "—",
+        ]
+    ]
+    rows += [
+        [
+            run.name,
+            f"{run.notifications:,}",
+            f"{run.emails:,}",
+            f"{run.tasks} tasks",
+            f"{run.seconds:.1f}",
+            f"{run.seconds / bare:.0f}×",
+            f"{run.email_seconds:.1f}" if run.emails else "—",
+            f"{run.peak_mb:,.0f} (idle {run.idle_mb:,.0f})",
+        ]
+        for run in runs
+    ]
     inbox, mailed = runs[1].seconds, runs[1].email_seconds
     lines = header + [
         "One real worker (`--pool=solo`) does everything: `preferences.tasks.fan_out` takes "
@@ -279,8 +347,19 @@ def section(header, followers: int, bare: float, runs: list[Run]) -> list[str]:
         "run starts after a `CHECKPOINT`, so none pays for the writes of the step before.",
         "",
     ]
-    lines += report.table(["run", "notifications", "e-mails sent", "tasks", "fanned out s",
-                           "× baseline", "all e-mailed s", "worker peak RSS MB"], rows)
+    lines += report.table(
+        [
+            "run",
+            "notifications",
+            "e-mails sent",
+            "tasks",
+            "fanned out s",
+            "× baseline",
+            "all e-mailed s",
+            "worker peak RSS MB",
+        ],
+        rows,
+    )
     lines += [
         f"Target: one price drop to {followers:,} followers in under {TARGET_SECONDS} s with "
         f"one worker — fanned out (every inbox): "
@@ -289,7 +368,8 @@ def section(header, followers: int, bare: float, runs: list[Run]) -> list[str]:
         f"e-mail sent as well: {report.verdict(mailed < TARGET_SECONDS)} ({mailed:.1f} s, "
         f"{(mailed - inbox) / max(runs[1].emails, 1) * 1000:.2f} ms per e-mail after the "
         "fan-out). E-mail spans are independent tasks: more workers share them.",
-        ""]
+        "",
+    ]
     return lines
 
 

@@ -91,10 +91,22 @@ def demo_database_ready(env: dict[str, str]) -> bool:
     if not database_exists(DATABASE):
         return False
     probe = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DATABASE, "-tAc",
-         "SELECT (SELECT count(*) FROM shop_product) > 0 AND "
-         "(SELECT count(*) FROM personalization_bandresult) > 0"],
-        capture_output=True, text=True, timeout=30)
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            DATABASE,
+            "-tAc",
+            "SELECT (SELECT count(*) FROM shop_product) > 0 AND "
+            "(SELECT count(*) FROM personalization_bandresult) > 0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     manifest = WORK_DIR / DATABASE / "staticfiles" / "staticfiles.json"
     return probe.stdout.strip() == "t" and manifest.exists()
 
@@ -110,33 +122,61 @@ def choose_pages() -> tuple[dict, str]:
     from shop.models import Category, Product
 
     for_you = Band.objects.get(algorithm=Algorithm.FOR_YOU, placement=Placement.HOME)
-    recommended = set(BandResult.objects.filter(
-        band=for_you, version=for_you.current_version, context__startswith="visitor:u",
-    ).values_list("context", flat=True).distinct())
-    viewers = (Event.objects.filter(kind=Event.Kind.VIEW, user__isnull=False,
-                                    created_at__gte=timezone.now() - timedelta(days=30))
-               .values("user_id").annotate(views=Count("id")).order_by("-views", "user_id"))
-    user_id = next(row["user_id"] for row in viewers
-                   if context("visitor", f"u{row['user_id']}") in recommended)
+    recommended = set(
+        BandResult.objects.filter(
+            band=for_you,
+            version=for_you.current_version,
+            context__startswith="visitor:u",
+        )
+        .values_list("context", flat=True)
+        .distinct()
+    )
+    viewers = (
+        Event.objects.filter(
+            kind=Event.Kind.VIEW,
+            user__isnull=False,
+            created_at__gte=timezone.now() - timedelta(days=30),
+        )
+        .values("user_id")
+        .annotate(views=Count("id"))
+        .order_by("-views", "user_id")
+    )
+    user_id = next(
+        row["user_id"] for row in viewers if context("visitor", f"u{row['user_id']}") in recommended
+    )
     shopper = get_user_model().objects.get(pk=user_id)
 
     together = Band.objects.get(algorithm=Algorithm.BOUGHT_TOGETHER, placement=Placement.PRODUCT)
-    contexts = (BandResult.objects.filter(band=together, version=together.current_version)
-                .values("context").annotate(rows=Count("id")).order_by("-rows", "context"))
+    contexts = (
+        BandResult.objects.filter(band=together, version=together.current_version)
+        .values("context")
+        .annotate(rows=Count("id"))
+        .order_by("-rows", "context")
+    )
     products = Product.objects.active().filter(stock__gt=0)
-    product = next(found for found in (
-        products.filter(pk=int(row["context"].split(":")[1])).first() for row in contexts[:50]
-    ) if found is not None)
+    product = next(
+        found
+        for found in (
+            products.filter(pk=int(row["context"].split(":")[1])).first() for row in contexts[:50]
+        )
+        if found is not None
+    )
 
-    department = (Category.objects.filter(parent=None)
-                  .annotate(size=Count("products", filter=Q(products__is_active=True))
-                          + Count("children__products",
-                                  filter=Q(children__products__is_active=True)))
-                  .order_by("-size", "pk").first())
-    return ({"shopper": shopper, "product": product, "category": department},
-            f"shopper `{shopper.username}` (most product views in 30 days among shoppers with "
-            f"recommendations), product `{product.slug}` (most stored bought-together rows), "
-            f"department `{department.slug}` (most products)")
+    department = (
+        Category.objects.filter(parent=None)
+        .annotate(
+            size=Count("products", filter=Q(products__is_active=True))
+            + Count("children__products", filter=Q(children__products__is_active=True))
+        )
+        .order_by("-size", "pk")
+        .first()
+    )
+    return (
+        {"shopper": shopper, "product": product, "category": department},
+        f"shopper `{shopper.username}` (most product views in 30 days among shoppers with "
+        f"recommendations), product `{product.slug}` (most stored bought-together rows), "
+        f"department `{department.slug}` (most products)",
+    )
 
 
 # --- Test client: layout and query counts ---------------------------------------------------
@@ -181,8 +221,10 @@ def count_queries(scenarios: list[Scenario], shopper) -> None:
 def ceiling_layout(home_html: str) -> dict[str, str]:
     """Environment for the ceiling page: the anonymous home page's bands and cards."""
     _, sizes, outside = layout(home_html)
-    return {"CEILING_BAND_SIZES": ",".join(str(size) for size in sizes),
-            "CEILING_GRID_ITEMS": str(outside)}
+    return {
+        "CEILING_BAND_SIZES": ",".join(str(size) for size in sizes),
+        "CEILING_GRID_ITEMS": str(outside),
+    }
 
 
 def anonymous_home_html() -> str:
@@ -213,8 +255,11 @@ def home_breakdown(iterations: int) -> dict:
     clients["home"].get("/")
     parts: dict[str, float] = {}
     fetched: list[int] = []
-    patched = [(views, name) for name in ("bands_for", "record_impressions", "render")
-               if hasattr(views, name)] + [(ceiling_view, "render"), (QuerySet, "in_bulk")]
+    patched = [
+        (views, name)
+        for name in ("bands_for", "record_impressions", "render")
+        if hasattr(views, name)
+    ] + [(ceiling_view, "render"), (QuerySet, "in_bulk")]
     originals = {(module, name): getattr(module, name) for module, name in patched}
 
     def timed(module, name, original):
@@ -229,6 +274,7 @@ def home_breakdown(iterations: int) -> dict:
                 return found
             finally:
                 parts[label] = parts.get(label, 0.0) + (time.perf_counter_ns() - started) / 1e6
+
         return call
 
     records = {"ceiling": [], "home": []}
@@ -238,14 +284,23 @@ def home_breakdown(iterations: int) -> dict:
         fetched.clear()
         started = time.perf_counter_ns()
         clients[page].get("/" if page == "home" else CEILING)
-        records[page].append({"whole": (time.perf_counter_ns() - started) / 1e6,
-                              "products": sum(fetched), "fetches": len(fetched), **parts})
+        records[page].append(
+            {
+                "whole": (time.perf_counter_ns() - started) / 1e6,
+                "products": sum(fetched),
+                "fetches": len(fetched),
+                **parts,
+            }
+        )
 
     for (module, name), original in originals.items():
         setattr(module, name, timed(module, name, original))
     try:
-        interleaved({"ceiling": lambda: request("ceiling"), "home": lambda: request("home")},
-                    iterations, block=10)
+        interleaved(
+            {"ceiling": lambda: request("ceiling"), "home": lambda: request("home")},
+            iterations,
+            block=10,
+        )
     finally:
         for (module, name), original in originals.items():
             setattr(module, name, original)
@@ -266,8 +321,7 @@ def fetch(port: int, path: str, cookies: dict[str, str], *, data: dict | None = 
         body = urlencode(data)
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     try:
-        connection.request("POST" if data is not None else "GET", path, body=body,
-                           headers=headers)
+        connection.request("POST" if data is not None else "GET", path, body=body, headers=headers)
         response = connection.getresponse()
         text = response.read().decode()
         for name, value in response.getheaders():
@@ -291,9 +345,16 @@ def shopper_cookie(port: int, username: str) -> str:
     cookies: dict[str, str] = {}
     _, page = fetch(port, "/account/login/", cookies)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    status, _ = fetch(port, "/account/login/", cookies, data={
-        "username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token,
-    })
+    status, _ = fetch(
+        port,
+        "/account/login/",
+        cookies,
+        data={
+            "username": username,
+            "password": DEMO_PASSWORD,
+            "csrfmiddlewaretoken": token,
+        },
+    )
     if status != 302:
         raise RuntimeError(f"Logging in as {username} answered {status}, not a redirect")
     return cookie_header(cookies)
@@ -314,10 +375,25 @@ def gunicorn(env: dict[str, str], port: int):
     """gunicorn on the loopback port, killed with its workers on the way out."""
     log = open(WORK_DIR / "gunicorn.log", "w")  # noqa: SIM115 (closed in finally)
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "config.wsgi:application", "--workers", str(WORKERS),
-         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "--chdir", str(REPO)],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(REPO),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -328,8 +404,9 @@ def gunicorn(env: dict[str, str], port: int):
             except OSError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start: "
-                                   + (WORK_DIR / "gunicorn.log").read_text()[-2000:])
+                raise RuntimeError(
+                    "gunicorn did not start: " + (WORK_DIR / "gunicorn.log").read_text()[-2000:]
+                )
             time.sleep(0.3)
         yield
     finally:
@@ -343,8 +420,15 @@ UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 def wrk(port: int, path: str, cookie: str, seconds: int) -> dict:
     """One wrk run: requests/s, p50 and p99 latency (ms), errors."""
-    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
-               "--timeout", "10s"]
+    command = [
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     for name, value in HEADERS.items():
         command += ["-H", f"{name}: {value}"]
     if cookie:
@@ -357,7 +441,8 @@ def wrk(port: int, path: str, cookie: str, seconds: int) -> dict:
     sockets = re.search(r"Socket errors: (.*)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": latency.get("50"), "p99": latency.get("99"),
+        "p50": latency.get("50"),
+        "p99": latency.get("99"),
         "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "errors": int(errors.group(1)) if errors else 0,
         "socket_errors": sockets.group(1) if sockets else "",
@@ -376,20 +461,26 @@ def scenarios_for(pages: dict) -> list[Scenario]:
     return [
         Scenario("Ceiling page", CEILING, note="no database, no tracking"),
         Scenario("Home, anonymous, first visit", "/", note="no cookie: a new session each time"),
-        Scenario("Home, anonymous, returning", "/", cookie="anonymous",
-                 note="session cookie kept"),
+        Scenario("Home, anonymous, returning", "/", cookie="anonymous", note="session cookie kept"),
         Scenario("Home, logged-in shopper", "/", cookie="shopper", note="has history"),
         Scenario("Category (department)", category.get_absolute_url(), cookie="anonymous"),
-        Scenario("Product with bought-together", product.get_absolute_url(),
-                 cookie="anonymous", note="records a view"),
+        Scenario(
+            "Product with bought-together",
+            product.get_absolute_url(),
+            cookie="anonymous",
+            note="records a view",
+        ),
     ]
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--reuse", action="store_true",
-                        help="Keep tailor_bench if it is already seeded (faster reruns).")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Keep tailor_bench if it is already seeded (faster reruns).",
+    )
     args = parser.parse_args(argv)
     stop_on_sigterm()
     rounds, seconds, warmup = (1, 3, 1) if args.quick else (ROUNDS, SECONDS, WARMUP)
@@ -414,8 +505,11 @@ def main(argv=None) -> None:
     breakdown = home_breakdown(100 if args.quick else 400)
     port = free_port()
     with gunicorn({**env, **ceiling_env}, port):
-        cookies = {"": lambda: "", "anonymous": lambda: anonymous_cookie(port),
-                   "shopper": lambda: shopper_cookie(port, shopper.username)}
+        cookies = {
+            "": lambda: "",
+            "anonymous": lambda: anonymous_cookie(port),
+            "shopper": lambda: shopper_cookie(port, shopper.username),
+        }
         cookie_of = {}
         for scenario in scenarios:
             cookie = cookie_of[scenario.name] = cookies[scenario.cookie]()
@@ -433,8 +527,7 @@ def main(argv=None) -> None:
                 wrk(port, CEILING, "", warmup)
                 ceiling_page.runs.append(wrk(port, CEILING, "", seconds))
                 wrk(port, scenario.path, cookie_of[scenario.name], warmup)
-                scenario.runs.append(wrk(port, scenario.path, cookie_of[scenario.name],
-                                         seconds))
+                scenario.runs.append(wrk(port, scenario.path, cookie_of[scenario.name], seconds))
                 scenario.ratios.append(scenario.runs[-1]["rps"] / ceiling_page.runs[-1]["rps"])
     write(scenarios, args, seeded, chosen, prepared, (rounds, seconds), ceiling_env, breakdown)
 
@@ -448,8 +541,9 @@ def breakdown_lines(found: dict) -> list[str]:
     home = records["home"]
     timed = ("bands_for", "record_impressions", "render")
     rest = report.median([r["whole"] - sum(r.get(key, 0.0) for key in timed) for r in home])
-    ceiling_rest = report.median([r["whole"] - r.get("ceiling render", 0.0)
-                                  for r in records["ceiling"]])
+    ceiling_rest = report.median(
+        [r["whole"] - r.get("ceiling render", 0.0) for r in records["ceiling"]]
+    )
     whole = med("home", "whole")
     return [
         "### Where the home page's time goes",
@@ -459,20 +553,42 @@ def breakdown_lines(found: dict) -> list[str]:
         "functions the home view calls are timed from outside during those requests. Medians "
         "in milliseconds.",
         "",
-        *report.table(["step", "home page", "ceiling page", "note"], [
-            ["whole request", f"{whole:.2f}", f"{med('ceiling', 'whole'):.2f}",
-             f"home = {whole / med('ceiling', 'whole'):.1f}× the ceiling"],
-            ["`bands_for` (read the bands)", f"{med('home', 'bands_for'):.2f}", "—",
-             f"includes {med('home', 'in_bulk'):.2f} ms in {med('home', 'fetches'):.0f} "
-             f"product queries (`in_bulk`) loading {med('home', 'products'):.0f} products"],
-            ["`record_impressions` (tracking)", f"{med('home', 'record_impressions'):.2f}",
-             "—", "one bulk INSERT in its own transaction"],
-            ["`render` (template; the new-arrivals query runs in it)",
-             f"{med('home', 'render'):.2f}", f"{med('ceiling', 'ceiling render'):.2f}",
-             "same templates and card count"],
-            ["everything else (middleware, session, view code)", f"{rest:.2f}",
-             f"{ceiling_rest:.2f}", "whole request minus the rows above"],
-        ]),
+        *report.table(
+            ["step", "home page", "ceiling page", "note"],
+            [
+                [
+                    "whole request",
+                    f"{whole:.2f}",
+                    f"{med('ceiling', 'whole'):.2f}",
+                    f"home = {whole / med('ceiling', 'whole'):.1f}× the ceiling",
+                ],
+                [
+                    "`bands_for` (read the bands)",
+                    f"{med('home', 'bands_for'):.2f}",
+                    "—",
+                    f"includes {med('home', 'in_bulk'):.2f} ms in {med('home', 'fetches'):.0f} "
+                    f"product queries (`in_bulk`) loading {med('home', 'products'):.0f} products",
+                ],
+                [
+                    "`record_impressions` (tracking)",
+                    f"{med('home', 'record_impressions'):.2f}",
+                    "—",
+                    "one bulk INSERT in its own transaction",
+                ],
+                [
+                    "`render` (template; the new-arrivals query runs in it)",
+                    f"{med('home', 'render'):.2f}",
+                    f"{med('ceiling', 'ceiling render'):.2f}",
+                    "same templates and card count",
+                ],
+                [
+                    "everything else (middleware, session, view code)",
+                    f"{rest:.2f}",
+                    f"{ceiling_rest:.2f}",
+                    "whole request minus the rows above",
+                ],
+            ],
+        ),
     ]
 
 
@@ -487,24 +603,32 @@ def write(scenarios, args, seeded, chosen, prepared, timing, ceiling_env, breakd
         runs = scenario.runs
         errors = sum(run["errors"] for run in runs)
         sockets = "; ".join(sorted({run["socket_errors"] for run in runs if run["socket_errors"]}))
-        ratio = (f"{report.median(scenario.ratios):.2f}× "
-                 f"({min(scenario.ratios):.2f}–{max(scenario.ratios):.2f})"
-                 if scenario.ratios else "1 (baseline)")
-        rows.append([
-            scenario.name + (f" — {scenario.note}" if scenario.note else ""),
-            f"`{scenario.path}`", len(scenario.bands), scenario.cards,
-            f"{scenario.html_bytes:,}", scenario.queries,
-            f"{report.median([run['rps'] for run in runs]):.0f}",
-            f"{report.median([run['p50'] for run in runs]):.1f}",
-            f"{report.median([run['p99'] for run in runs]):.1f}", ratio,
-            f"{errors} {sockets}".strip(),
-        ])
+        ratio = (
+            f"{report.median(scenario.ratios):.2f}× "
+            f"({min(scenario.ratios):.2f}–{max(scenario.ratios):.2f})"
+            if scenario.ratios
+            else "1 (baseline)"
+        )
+        rows.append(
+            [
+                scenario.name + (f" — {scenario.note}" if scenario.note else ""),
+                f"`{scenario.path}`",
+                len(scenario.bands),
+                scenario.cards,
+                f"{scenario.html_bytes:,}",
+                scenario.queries,
+                f"{report.median([run['rps'] for run in runs]):.0f}",
+                f"{report.median([run['p50'] for run in runs]):.1f}",
+                f"{report.median([run['p99'] for run in runs]):.1f}",
+                ratio,
+                f"{errors} {sockets}".strip(),
+            ]
+        )
     ratio = {s.name: report.median(s.ratios) for s in scenarios if s.ratios}
     returning, first = ratio["Home, anonymous, returning"], ratio["Home, anonymous, first visit"]
     four = next(s for s in scenarios if s.name == "Home, anonymous, returning")
     ceiling_rps = [run["rps"] for run in scenarios[0].runs]
-    command = ".venv/bin/python benchmarks/run.py --only pages" + (" --quick" if args.quick
-                                                                     else "")
+    command = ".venv/bin/python benchmarks/run.py --only pages" + (" --quick" if args.quick else "")
     lines = report.header("Pages", command, f"{seeded} Pages measured: {chosen}.", args.quick)
     lines += [
         f"gunicorn {WORKERS} sync workers (`DEBUG=0`, `CONN_MAX_AGE=60`, Redis cache and "
@@ -533,8 +657,21 @@ def write(scenarios, args, seeded, chosen, prepared, timing, ceiling_env, breakd
         "",
     ]
     lines += report.table(
-        ["page", "path", "bands", "cards", "HTML bytes", "SQL queries", "req/s", "p50 ms",
-         "p99 ms", "× ceiling", "errors"], rows)
+        [
+            "page",
+            "path",
+            "bands",
+            "cards",
+            "HTML bytes",
+            "SQL queries",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "× ceiling",
+            "errors",
+        ],
+        rows,
+    )
     lines += [
         f"Target: a home page with four bands at ≥ {TARGET_RATIO}× the ceiling page's "
         f"throughput. Anonymous returning visitor ({len(four.bands)} bands): "

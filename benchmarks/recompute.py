@@ -55,32 +55,60 @@ CHILD = "benchmarks.recompute_child"
 def dataset(env, size, fresh: bool) -> tuple[dict, bool]:
     """Today's data set in ``size["database"]``: reused when it matches, else generated."""
     until = datetime.now(UTC).date().isoformat()
-    signature = (f"seed={SEED} products={size['products']} shoppers={size['shoppers']} "
-                 f"days={DAYS} until={until} params=BENCHMARK_PARAMS")
+    signature = (
+        f"seed={SEED} products={size['products']} shoppers={size['shoppers']} "
+        f"days={DAYS} until={until} params=BENCHMARK_PARAMS"
+    )
     name = size["database"]
     if not fresh and database_exists(name):
         found = subprocess.run(
-            ["psql", *POSTGRES, "-d", name, "-tAc",
-             "SELECT details FROM bench_dataset WHERE signature = "
-             f"'{signature}'"], capture_output=True, text=True, timeout=30)
+            [
+                "psql",
+                *POSTGRES,
+                "-d",
+                name,
+                "-tAc",
+                f"SELECT details FROM bench_dataset WHERE signature = '{signature}'",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         if found.returncode == 0 and found.stdout.strip():
             manage(env, "migrate", "--noinput", "-v0", timeout=900)
             return json.loads(found.stdout.strip()), True
     recreate_database(name)
     manage(env, "migrate", "--noinput", "-v0", timeout=300)
     manage(env, "loaddata", "colours", "materials", "categories", "-v0")
-    loaded = run_measured(python_module(
-        CHILD, "load", "--seed", str(SEED), "--products", str(size["products"]),
-        "--shoppers", str(size["shoppers"]), "--days", str(DAYS), "--until", until,
-        "--signature", signature), env, timeout=1500)
+    loaded = run_measured(
+        python_module(
+            CHILD,
+            "load",
+            "--seed",
+            str(SEED),
+            "--products",
+            str(size["products"]),
+            "--shoppers",
+            str(size["shoppers"]),
+            "--days",
+            str(DAYS),
+            "--until",
+            until,
+            "--signature",
+            signature,
+        ),
+        env,
+        timeout=1500,
+    )
     details = loaded.json()
     details["load_peak_mb"] = round(loaded.max_rss_mb)
     return details, False
 
 
 def child(env, *args, timeout=900, memory_cap_mb=None):
-    return run_measured(python_module(CHILD, *args), env, timeout=timeout,
-                        memory_cap_mb=memory_cap_mb)
+    return run_measured(
+        python_module(CHILD, *args), env, timeout=timeout, memory_cap_mb=memory_cap_mb
+    )
 
 
 def run_band(env, band: dict, limit: float) -> dict:
@@ -89,10 +117,16 @@ def run_band(env, band: dict, limit: float) -> dict:
     found = {**band, "peak_mb": finished.max_rss_mb, "limit": limit}
     if not finished.stopped:
         return {**found, **finished.json()}
-    partials = [json.loads(line)["partial"] for line in finished.stdout.splitlines()
-                if line.startswith('{"partial"')]
-    last = partials[-1] if partials else {"step": "starting", "frames": [],
-                                          "load_seconds": 0.0, "compute_seconds": 0.0}
+    partials = [
+        json.loads(line)["partial"]
+        for line in finished.stdout.splitlines()
+        if line.startswith('{"partial"')
+    ]
+    last = (
+        partials[-1]
+        if partials
+        else {"step": "starting", "frames": [], "load_seconds": 0.0, "compute_seconds": 0.0}
+    )
     return {**found, **last, "stopped": last["step"]}
 
 
@@ -108,14 +142,20 @@ def fpgrowth_runs(env, quick: bool, total_orders: int) -> list[dict]:
             runs.append({"orders": orders, "skipped": True})
             continue
         limit = min(FPGROWTH_TIMEOUT, left)
-        finished = child(env, "fpgrowth", str(orders), timeout=limit,
-                         memory_cap_mb=FPGROWTH_MEMORY_MB)
+        finished = child(
+            env, "fpgrowth", str(orders), timeout=limit, memory_cap_mb=FPGROWTH_MEMORY_MB
+        )
         spent += finished.seconds
         partial = [json.loads(line) for line in finished.stdout.splitlines() if line.strip()]
         result = dict(partial[-1].get("partial", partial[-1])) if partial else {}
-        result.update({"orders": result.get("orders", orders), "limit": round(limit),
-                       "peak_mb": round(finished.max_rss_mb),
-                       "process_seconds": round(finished.seconds, 1)})
+        result.update(
+            {
+                "orders": result.get("orders", orders),
+                "limit": round(limit),
+                "peak_mb": round(finished.max_rss_mb),
+                "process_seconds": round(finished.seconds, 1),
+            }
+        )
         if finished.stopped or finished.returncode:
             result["stopped"] = finished.stopped or f"exit {finished.returncode}"
         runs.append(result)
@@ -126,10 +166,17 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="Regenerate the data set.")
-    parser.add_argument("--band-limit", type=int, default=None,
-                        help="Seconds before a band's process is stopped (0: no limit).")
-    parser.add_argument("--per-band", action="store_true",
-                        help="Also run each band alone in a fresh process (adds ~10 minutes).")
+    parser.add_argument(
+        "--band-limit",
+        type=int,
+        default=None,
+        help="Seconds before a band's process is stopped (0: no limit).",
+    )
+    parser.add_argument(
+        "--per-band",
+        action="store_true",
+        help="Also run each band alone in a fresh process (adds ~10 minutes).",
+    )
     args = parser.parse_args(argv)
     stop_on_sigterm()
     size = SIZES[args.quick]
@@ -155,17 +202,23 @@ def _mb(value: float) -> str:
 def write(args, size, details, reused, bands, idle, per_band, whole, frames, fbt, mined):
     counts = details["counts"]
     command = ".venv/bin/python benchmarks/run.py --only recompute" + (
-        " --quick" if args.quick else "")
-    data = (f"{counts['orders']:,} orders, {counts['order lines']:,} order lines, "
-            f"{size['products']:,} products, {size['shoppers']:,} shoppers "
-            f"(+ one-visit guests), {counts['sessions']:,} sessions, {counts['events']:,} events "
-            f"({counts.get('view', 0):,} views, {counts.get('cart_add', 0):,} cart adds, "
-            f"{counts.get('purchase', 0):,} purchases) over {DAYS} days, from "
-            f"`personalization.demo.simulate(seed={SEED}, …, BENCHMARK_PARAMS)` in database "
-            f"`{size['database']}`")
+        " --quick" if args.quick else ""
+    )
+    data = (
+        f"{counts['orders']:,} orders, {counts['order lines']:,} order lines, "
+        f"{size['products']:,} products, {size['shoppers']:,} shoppers "
+        f"(+ one-visit guests), {counts['sessions']:,} sessions, {counts['events']:,} events "
+        f"({counts.get('view', 0):,} views, {counts.get('cart_add', 0):,} cart adds, "
+        f"{counts.get('purchase', 0):,} purchases) over {DAYS} days, from "
+        f"`personalization.demo.simulate(seed={SEED}, …, BENCHMARK_PARAMS)` in database "
+        f"`{size['database']}`"
+    )
     lines = report.header("Recompute at scale", command, data, args.quick)
-    load_note = ("reused today's data set (same parameters); it had taken "
-                 if reused else "generated and loaded in this run: ")
+    load_note = (
+        "reused today's data set (same parameters); it had taken "
+        if reused
+        else "generated and loaded in this run: "
+    )
     lines += [
         f"Data set: {load_note}{details['generate_and_copy_seconds']:.0f} s to generate and "
         f"COPY (generation is pure Python and dominates) and {details['index_seconds']:.0f} s "
@@ -188,12 +241,19 @@ def write(args, size, details, reused, bands, idle, per_band, whole, frames, fbt
     frame_rows = []
     for name, found in frames.items():
         bare = found["bare_fetch_seconds"]
-        frame_rows.append([f"`inputs.{name}`", f"{found['rows']:,}",
-                           "" if bare is None else f"{bare:.1f}", f"{found['seconds']:.1f}",
-                           "" if not bare else f"{found['seconds'] / bare:.1f}×",
-                           _mb(found["frame_mb"])])
-    lines += report.table(["frame", "rows", "COPY out s (floor)", "frame s", "× floor",
-                           "frame MB (deep)"], frame_rows)
+        frame_rows.append(
+            [
+                f"`inputs.{name}`",
+                f"{found['rows']:,}",
+                "" if bare is None else f"{bare:.1f}",
+                f"{found['seconds']:.1f}",
+                "" if not bare else f"{found['seconds'] / bare:.1f}×",
+                _mb(found["frame_mb"]),
+            ]
+        )
+    lines += report.table(
+        ["frame", "rows", "COPY out s (floor)", "frame s", "× floor", "frame MB (deep)"], frame_rows
+    )
     lines += fbt_lines(fbt, mined)
     report.write_section("recompute", lines)
     print("\n".join(lines))
@@ -209,29 +269,45 @@ def band_row(band: dict, idle) -> list:
         step, elapsed = band["stopped"], band.get("elapsed", 0.0)
         storing = step == "storing"
         return [
-            f"`{band['slug']}` (**stopped**)", band["algorithm"], band["lookback_days"],
+            f"`{band['slug']}` (**stopped**)",
+            band["algorithm"],
+            band["lookback_days"],
             f"— / {band['rows']:,} computed" if storing else "—",
-            f"> {band['limit']:.0f}", load if step != "starting" else "—",
+            f"> {band['limit']:.0f}",
+            load if step != "starting" else "—",
             f"{band['compute_seconds']:.1f}" if storing else "—",
-            f"> {band['limit'] - elapsed:.0f} (stopped while storing)" if storing
-            else f"— (stopped while {step})", copy,
-            f"≥ {_mb(band['peak_mb'])} ({_mb(band['peak_mb_so_far'])})" if storing
-            else f"≥ {_mb(band['peak_mb'])}", f"≥ {above}",
+            f"> {band['limit'] - elapsed:.0f} (stopped while storing)"
+            if storing
+            else f"— (stopped while {step})",
+            copy,
+            f"≥ {_mb(band['peak_mb'])} ({_mb(band['peak_mb_so_far'])})"
+            if storing
+            else f"≥ {_mb(band['peak_mb'])}",
+            f"≥ {above}",
         ]
     return [
-        f"`{band['slug']}`", band["algorithm"], band["lookback_days"],
-        f"{band['contexts']:,} / {band['rows']:,}", f"{band['seconds']:.1f}", load,
-        f"{band['compute_seconds']:.1f}", _store(band), copy,
-        _mb(band["peak_mb"]) + (f" ({_mb(band['peak_before_store_mb'])})"
-                                if "peak_before_store_mb" in band else ""), above,
+        f"`{band['slug']}`",
+        band["algorithm"],
+        band["lookback_days"],
+        f"{band['contexts']:,} / {band['rows']:,}",
+        f"{band['seconds']:.1f}",
+        load,
+        f"{band['compute_seconds']:.1f}",
+        _store(band),
+        copy,
+        _mb(band["peak_mb"])
+        + (f" ({_mb(band['peak_before_store_mb'])})" if "peak_before_store_mb" in band else ""),
+        above,
     ]
 
 
 def _store(band: dict) -> str:
     if "write_seconds" not in band:
         return f"{band['store_seconds']:.1f}"
-    return (f"{band['store_seconds']:.1f} ({band['write_seconds']:.1f} + "
-            f"{band['store_seconds'] - band['write_seconds']:.1f})")
+    return (
+        f"{band['store_seconds']:.1f} ({band['write_seconds']:.1f} + "
+        f"{band['store_seconds'] - band['write_seconds']:.1f})"
+    )
 
 
 def whole_lines(whole, idle, bands) -> list[str]:
@@ -251,12 +327,19 @@ def whole_lines(whole, idle, bands) -> list[str]:
         f"a process with the same imports and one query peaks at {_mb(idle.max_rss_mb)} MB.",
         "",
     ]
-    rows = [[f"`{slug}`", f"{contexts:,} / {items:,}", f"{took:.1f}"]
-            for slug, took, contexts, items in found["bands"]]
+    rows = [
+        [f"`{slug}`", f"{contexts:,} / {items:,}", f"{took:.1f}"]
+        for slug, took, contexts, items in found["bands"]
+    ]
     rows.append(["**whole run**", "", f"**{seconds:.1f}**"])
-    lines += report.table(["band (in run order)", "contexts / items stored",
-                           "s (from its start to its switch; the first band to read a frame "
-                           "loads it)"], rows)
+    lines += report.table(
+        [
+            "band (in run order)",
+            "contexts / items stored",
+            "s (from its start to its switch; the first band to read a frame loads it)",
+        ],
+        rows,
+    )
     lines += [
         f"Targets: whole recompute < {TARGET_SECONDS} s — "
         f"{report.verdict(seconds < TARGET_SECONDS)} ({seconds:.0f} s, "
@@ -282,10 +365,22 @@ def per_band_lines(per_band, idle) -> list[str]:
         "",
     ]
     rows = [band_row(band, idle) for band in per_band]
-    lines += report.table(["band", "algorithm", "look-back days", "contexts / items", "wall s",
-                           "load s (frames)", "compute s", "store s (write + switch)",
-                           "COPY floor s", "peak RSS MB (before store)",
-                           "above idle MB"], rows)
+    lines += report.table(
+        [
+            "band",
+            "algorithm",
+            "look-back days",
+            "contexts / items",
+            "wall s",
+            "load s (frames)",
+            "compute s",
+            "store s (write + switch)",
+            "COPY floor s",
+            "peak RSS MB (before store)",
+            "above idle MB",
+        ],
+        rows,
+    )
     stopped = [band for band in per_band if band.get("stopped")]
     if stopped:
         lines += [
@@ -317,53 +412,95 @@ def fbt_lines(fbt, mined) -> list[str]:
     ]
     rows = [
         ["bare BᵀB (floor)", f"{fbt['orders']:,}", f"{bare:.3f}", "1.0×", "", ""],
-        ["`co_purchases`", f"{fbt['orders']:,}", f"{co:.3f}", f"{co / bare:.1f}×", "",
-         _mb(fbt["peak_mb"]) + " (process, incl. frame)"],
+        [
+            "`co_purchases`",
+            f"{fbt['orders']:,}",
+            f"{co:.3f}",
+            f"{co / bare:.1f}×",
+            "",
+            _mb(fbt["peak_mb"]) + " (process, incl. frame)",
+        ],
     ]
     largest = None
     for run in mined:
         if run.get("skipped"):
-            rows.append(["mlxtend fpgrowth + association_rules", f"{run['orders']:,}",
-                         "not run (an earlier sample hit a limit)", "", "", ""])
+            rows.append(
+                [
+                    "mlxtend fpgrowth + association_rules",
+                    f"{run['orders']:,}",
+                    "not run (an earlier sample hit a limit)",
+                    "",
+                    "",
+                    "",
+                ]
+            )
             continue
         if "fpgrowth_seconds" in run and "rules_seconds" in run:
             took = run["fpgrowth_seconds"] + run["rules_seconds"]
             largest = run
-            rows.append([
-                "mlxtend fpgrowth + association_rules", f"{run['orders']:,}",
-                f"{took:.2f} (+ one-hot {run['onehot_seconds']:.2f})",
-                f"{took / run['bare_seconds']:.0f}×",
-                f"{took / run['co_purchases_seconds']:.0f}× (co_purchases "
-                f"{run['co_purchases_seconds']:.3f} s on this sample)",
-                _mb(run["peak_mb"])])
+            rows.append(
+                [
+                    "mlxtend fpgrowth + association_rules",
+                    f"{run['orders']:,}",
+                    f"{took:.2f} (+ one-hot {run['onehot_seconds']:.2f})",
+                    f"{took / run['bare_seconds']:.0f}×",
+                    f"{took / run['co_purchases_seconds']:.0f}× (co_purchases "
+                    f"{run['co_purchases_seconds']:.3f} s on this sample)",
+                    _mb(run["peak_mb"]),
+                ]
+            )
         else:
-            rows.append(["mlxtend fpgrowth + association_rules", f"{run['orders']:,}",
-                         f"> {run['limit']} s ({run.get('stopped', 'failed')})", "", "",
-                         _mb(run["peak_mb"])])
-    lines += report.table(["method", "orders", "seconds", "× bare", "× co_purchases",
-                           "peak RSS MB"], rows)
+            rows.append(
+                [
+                    "mlxtend fpgrowth + association_rules",
+                    f"{run['orders']:,}",
+                    f"> {run['limit']} s ({run.get('stopped', 'failed')})",
+                    "",
+                    "",
+                    _mb(run["peak_mb"]),
+                ]
+            )
+    lines += report.table(
+        ["method", "orders", "seconds", "× bare", "× co_purchases", "peak RSS MB"], rows
+    )
     vs_bare = co / bare
-    lines.append(f"Target: `co_purchases` within {TARGET_VS_BARE:g}× of the bare product — "
-                 f"{report.verdict(vs_bare <= TARGET_VS_BARE)} ({vs_bare:.1f}×).")
+    lines.append(
+        f"Target: `co_purchases` within {TARGET_VS_BARE:g}× of the bare product — "
+        f"{report.verdict(vs_bare <= TARGET_VS_BARE)} ({vs_bare:.1f}×)."
+    )
     if largest is not None:
         ratio = (largest["fpgrowth_seconds"] + largest["rules_seconds"]) / largest[
-            "co_purchases_seconds"]
+            "co_purchases_seconds"
+        ]
         full = largest["orders"] >= fbt["orders"]
-        where = "at full size" if full else (
-            f"on the largest sample that finished ({largest['orders']:,} orders; the ratio "
-            "grows with size, so this understates it at full size)")
+        where = (
+            "at full size"
+            if full
+            else (
+                f"on the largest sample that finished ({largest['orders']:,} orders; the ratio "
+                "grows with size, so this understates it at full size)"
+            )
+        )
         close = abs(ratio / TARGET_VS_FPGROWTH - 1) < 0.2
-        lines.append(f"Target: ≥ {TARGET_VS_FPGROWTH:g}× faster than mlxtend — "
-                     f"{report.verdict(ratio >= TARGET_VS_FPGROWTH)} ({ratio:.0f}× {where}, "
-                     "against `co_purchases` timed in the same process on the same sample)"
-                     + (". Borderline: within 20% of the target, where this machine's "
-                        "run-to-run noise can flip the verdict." if close else "."))
+        lines.append(
+            f"Target: ≥ {TARGET_VS_FPGROWTH:g}× faster than mlxtend — "
+            f"{report.verdict(ratio >= TARGET_VS_FPGROWTH)} ({ratio:.0f}× {where}, "
+            "against `co_purchases` timed in the same process on the same sample)"
+            + (
+                ". Borderline: within 20% of the target, where this machine's "
+                "run-to-run noise can flip the verdict."
+                if close
+                else "."
+            )
+        )
         if full:
             took = largest["fpgrowth_seconds"] + largest["rules_seconds"]
-            lines.append(f"Against the `co_purchases` median of the dedicated run above "
-                         f"({co:.3f} s) the ratio is {took / co:.0f}×: the two "
-                         "`co_purchases` timings differ by the machine's noise, and the "
-                         "verdict uses the same-process one.")
+            lines.append(
+                f"Against the `co_purchases` median of the dedicated run above "
+                f"({co:.3f} s) the ratio is {took / co:.0f}×: the two "
+                "`co_purchases` timings differ by the machine's noise, and the "
+                "verdict uses the same-process one."
+            )
         if not full:
             lines.append(_extrapolation(mined, fbt))
     lines.append("")
@@ -380,10 +517,12 @@ def _extrapolation(mined, fbt) -> str:
     t_large = large["fpgrowth_seconds"] + large["rules_seconds"]
     exponent = math.log(t_large / t_small) / math.log(large["orders"] / small["orders"])
     estimate = t_large * (fbt["orders"] / large["orders"]) ** exponent
-    return (f"*Extrapolated, not measured:* mlxtend time grew as orders^{exponent:.2f} between "
-            f"{small['orders']:,} and {large['orders']:,} orders, which projects "
-            f"~{estimate:.0f} s at {fbt['orders']:,} orders, about "
-            f"{estimate / fbt['co_purchases_seconds']:.0f}× `co_purchases`.")
+    return (
+        f"*Extrapolated, not measured:* mlxtend time grew as orders^{exponent:.2f} between "
+        f"{small['orders']:,} and {large['orders']:,} orders, which projects "
+        f"~{estimate:.0f} s at {fbt['orders']:,} orders, about "
+        f"{estimate / fbt['co_purchases_seconds']:.0f}× `co_purchases`."
+    )
 
 
 if __name__ == "__main__":

@@ -32,10 +32,12 @@ def load(args) -> dict:
     until = datetime.combine(date.fromisoformat(args.until), datetime.min.time(), tzinfo=UTC)
     result = scale_data.load(args.seed, args.products, args.shoppers, until, params)
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE bench_dataset (signature text, loaded_at timestamptz, "
-                       "details jsonb)")
-        cursor.execute("INSERT INTO bench_dataset VALUES (%s, now(), %s)",
-                       [args.signature, json.dumps(result)])
+        cursor.execute(
+            "CREATE TABLE bench_dataset (signature text, loaded_at timestamptz, details jsonb)"
+        )
+        cursor.execute(
+            "INSERT INTO bench_dataset VALUES (%s, now(), %s)", [args.signature, json.dumps(result)]
+        )
     return result
 
 
@@ -55,8 +57,15 @@ def computed_bands() -> list[dict]:
     from personalization.models import Band
 
     bands = Band.objects.filter(is_enabled=True).exclude(algorithm="recently_viewed")
-    return [{"id": band.pk, "slug": band.slug, "algorithm": band.algorithm,
-             "lookback_days": band.lookback_days} for band in bands]
+    return [
+        {
+            "id": band.pk,
+            "slug": band.slug,
+            "algorithm": band.algorithm,
+            "lookback_days": band.lookback_days,
+        }
+        for band in bands
+    ]
 
 
 def idle(_args) -> dict:
@@ -110,6 +119,7 @@ class Timers:
         # is numbering the version, switching to it and deleting the old one).
         write = getattr(BandResultQuerySet, "_write", None)
         if write is not None:
+
             def timed_write(queryset, *args, **kwargs):
                 started = time.perf_counter()
                 try:
@@ -123,10 +133,15 @@ class Timers:
         """A partial result line, so a run stopped at its time limit still tells where it was."""
         elapsed = time.perf_counter() - self.started - self.excluded
         load_seconds = sum(took for took, _ in self.frames)
-        self.last = {"step": step, "elapsed": round(elapsed, 2),
-                     "load_seconds": round(load_seconds, 2), "frames": self.frames,
-                     "compute_seconds": round(elapsed - load_seconds, 2),
-                     "peak_mb_so_far": round(_peak_mb()), **extra}
+        self.last = {
+            "step": step,
+            "elapsed": round(elapsed, 2),
+            "load_seconds": round(load_seconds, 2),
+            "frames": self.frames,
+            "compute_seconds": round(elapsed - load_seconds, 2),
+            "peak_mb_so_far": round(_peak_mb()),
+            **extra,
+        }
         _print({"partial": self.last})
 
 
@@ -141,10 +156,13 @@ def band(args) -> dict:
     done = Band.objects.get(pk=args.band_id)
     load_seconds = sum(took for took, _ in timers.frames)
     result = {
-        "seconds": round(seconds, 2), "load_seconds": round(load_seconds, 2),
+        "seconds": round(seconds, 2),
+        "load_seconds": round(load_seconds, 2),
         "store_seconds": round(timers.store, 2),
         "compute_seconds": round(seconds - load_seconds - timers.store, 2),
-        "frames": timers.frames, "contexts": done.context_count, "rows": done.result_count,
+        "frames": timers.frames,
+        "contexts": done.context_count,
+        "rows": done.result_count,
     }
     if timers.copy_store is not None:
         result["copy_store_seconds"] = timers.copy_store
@@ -170,7 +188,8 @@ def copy_store(band_id: int, rows) -> float:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE probe_result ON COMMIT DROP AS SELECT band_id, version, "
-            "context, items FROM personalization_bandresult LIMIT 0")
+            "context, items FROM personalization_bandresult LIMIT 0"
+        )
         cursor.execute("CREATE UNIQUE INDEX ON probe_result (band_id, version, context)")
         with cursor.cursor.copy("COPY probe_result FROM STDIN") as copy:
             for ctx, items in packed_items(rows):
@@ -192,9 +211,17 @@ def every_band(_args) -> dict:
     return {
         "seconds": round(seconds, 2),
         "load_seconds": round(sum(took for took, _ in timers.frames), 2),
-        "store_seconds": round(timers.store, 2), "frames": timers.frames,
-        "bands": [[band.slug, round((band.last_duration_ms or 0) / 1000, 2), band.context_count,
-                   band.result_count] for band in done.order_by("pk")],
+        "store_seconds": round(timers.store, 2),
+        "frames": timers.frames,
+        "bands": [
+            [
+                band.slug,
+                round((band.last_duration_ms or 0) / 1000, 2),
+                band.context_count,
+                band.result_count,
+            ]
+            for band in done.order_by("pk")
+        ],
     }
 
 
@@ -206,14 +233,25 @@ def inputs_frames(_args) -> dict:
     from shop.models import OrderLine
 
     jobs = {
-        "order_lines()": (inputs.order_lines, OrderLine.objects.exclude(
-            order__status="cancelled").values_list(
-            "order_id", "product_id", "quantity", "unit_price", "order__created_at",
-            "order__user_id", "order__session_key", "order__country")),
+        "order_lines()": (
+            inputs.order_lines,
+            OrderLine.objects.exclude(order__status="cancelled").values_list(
+                "order_id",
+                "product_id",
+                "quantity",
+                "unit_price",
+                "order__created_at",
+                "order__user_id",
+                "order__session_key",
+                "order__country",
+            ),
+        ),
         'events(["view", "cart_add"])': (
             lambda: inputs.events(["view", "cart_add"]),
-            Event.objects.filter(kind__in=["view", "cart_add"], product__isnull=False)
-            .values_list("session_key", "user_id", "product_id", "kind", "created_at")),
+            Event.objects.filter(kind__in=["view", "cart_add"], product__isnull=False).values_list(
+                "session_key", "user_id", "product_id", "kind", "created_at"
+            ),
+        ),
         "products()": (inputs.products, None),
     }
     results = {}
@@ -222,8 +260,12 @@ def inputs_frames(_args) -> dict:
         started = time.perf_counter()
         found = make()
         seconds = round(time.perf_counter() - started, 2)
-        results[name] = {"rows": len(found), "seconds": seconds, "bare_fetch_seconds": floor,
-                         "frame_mb": round(found.memory_usage(deep=True).sum() / 2**20)}
+        results[name] = {
+            "rows": len(found),
+            "seconds": seconds,
+            "bare_fetch_seconds": floor,
+            "frame_mb": round(found.memory_usage(deep=True).sum() / 2**20),
+        }
         del found
         gc.collect()
     return results
@@ -254,8 +296,9 @@ def basket_product(order_ids, product_ids):
 
     rows, _ = pd.factorize(order_ids)
     columns, products = pd.factorize(product_ids, sort=True)
-    matrix = sparse.csr_array((np.ones(len(rows), dtype=np.int32), (rows, columns)),
-                              shape=(rows.max() + 1, len(products)))
+    matrix = sparse.csr_array(
+        (np.ones(len(rows), dtype=np.int32), (rows, columns)), shape=(rows.max() + 1, len(products))
+    )
     matrix.sum_duplicates()
     matrix.data[:] = 1
     return matrix, matrix.T.tocsr() @ matrix
@@ -290,18 +333,30 @@ def _compare(lines, settings, runs: int) -> dict:
 
     order_ids, product_ids = lines["order_id"].to_numpy(), lines["product_id"].to_numpy()
     _, together = basket_product(order_ids, product_ids)
-    found = co_purchases(lines, min_support=settings.min_support, metric=settings.metric,
-                         top_n=settings.item_count * 3)
+    found = co_purchases(
+        lines,
+        min_support=settings.min_support,
+        metric=settings.metric,
+        top_n=settings.item_count * 3,
+    )
     return {
-        "orders": int(lines["order_id"].nunique()), "lines": len(lines),
+        "orders": int(lines["order_id"].nunique()),
+        "lines": len(lines),
         "products": int(lines["product_id"].nunique()),
         "pairs": int(together.nnz - (together.diagonal() > 0).sum()),
         "result_rows": len(found),
-        "min_support": settings.min_support, "metric": settings.metric,
+        "min_support": settings.min_support,
+        "metric": settings.metric,
         "top_n": settings.item_count * 3,
-        "co_purchases_seconds": _median_time(lambda: co_purchases(
-            lines, min_support=settings.min_support, metric=settings.metric,
-            top_n=settings.item_count * 3), runs),
+        "co_purchases_seconds": _median_time(
+            lambda: co_purchases(
+                lines,
+                min_support=settings.min_support,
+                metric=settings.metric,
+                top_n=settings.item_count * 3,
+            ),
+            runs,
+        ),
         "bare_seconds": _median_time(lambda: basket_product(order_ids, product_ids), runs),
     }
 
@@ -317,8 +372,9 @@ def fpgrowth(args) -> dict:
 
     lines = inputs.order_lines()
     orders = np.unique(lines["order_id"].to_numpy())
-    chosen = np.random.default_rng(0).choice(orders, size=min(args.orders, len(orders)),
-                                             replace=False)
+    chosen = np.random.default_rng(0).choice(
+        orders, size=min(args.orders, len(orders)), replace=False
+    )
     lines = lines[lines["order_id"].isin(chosen)].reset_index(drop=True)
     result = _compare(lines, _together_band(), 5)
     count = result["orders"]
@@ -360,10 +416,17 @@ def main() -> None:
     sample.add_argument("orders", type=int)
     args = parser.parse_args()
     setup_django({})
-    handlers = {"load": load, "bands": lambda _: {"bands": computed_bands()},
-                "default-bands": default_bands, "idle": idle,
-                "band": band, "all": every_band, "inputs": inputs_frames, "fbt": fbt,
-                "fpgrowth": fpgrowth}
+    handlers = {
+        "load": load,
+        "bands": lambda _: {"bands": computed_bands()},
+        "default-bands": default_bands,
+        "idle": idle,
+        "band": band,
+        "all": every_band,
+        "inputs": inputs_frames,
+        "fbt": fbt,
+        "fpgrowth": fpgrowth,
+    }
     _print(handlers[args.job](args))
 
 

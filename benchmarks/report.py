@@ -62,9 +62,11 @@ def machine() -> str:
     except OSError:
         pass
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    return (f"{os.cpu_count()} CPUs (nproc), {memory_kb / 1024 / 1024:.1f} GB RAM"
-            f"{', ' + model if model else ''}; Python {platform.python_version()}; "
-            f"load average at start {load}")
+    return (
+        f"{os.cpu_count()} CPUs (nproc), {memory_kb / 1024 / 1024:.1f} GB RAM"
+        f"{', ' + model if model else ''}; Python {platform.python_version()}; "
+        f"load average at start {load}"
+    )
 
 
 def _meminfo() -> dict[str, int]:
@@ -77,9 +79,12 @@ def _meminfo() -> dict[str, int]:
 
 def postgres_version() -> str:
     try:
-        found = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-                                "SHOW server_version"], capture_output=True, text=True,
-                               timeout=10)
+        found = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return found.stdout.strip().split()[0] if found.stdout.strip() else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -88,11 +93,20 @@ def postgres_version() -> str:
 def code_version() -> str:
     """The commit measured, and whether the working tree differed from it (read-only git)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                              capture_output=True, text=True, timeout=10).stdout.strip()
-        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                 cwd=REPO, capture_output=True, text=True,
-                                 timeout=10).stdout.splitlines()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.splitlines()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     if not head:
@@ -105,8 +119,11 @@ def header(title: str, command: str, data: str, quick: bool) -> list[str]:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"## {title}", ""]
     if quick:
-        lines += ["**Quick run (`--quick`): smaller data and shorter measurements than the full "
-                  "benchmark; figures are indicative only.**", ""]
+        lines += [
+            "**Quick run (`--quick`): smaller data and shorter measurements than the full "
+            "benchmark; figures are indicative only.**",
+            "",
+        ]
     lines += [
         f"- Date: {now}",
         f"- Machine: {machine()}; PostgreSQL {postgres_version()}",
@@ -150,8 +167,9 @@ def ensure_document() -> str:
         text = INTRO + "\n" + text
     for name in ORDER:
         if _start(name) not in text:
-            text = text.rstrip("\n") + (f"\n\n{_start(name)}\n## {name.title()}\n\n"
-                                        f"Not run yet.\n{_end(name)}\n")
+            text = text.rstrip("\n") + (
+                f"\n\n{_start(name)}\n## {name.title()}\n\nNot run yet.\n{_end(name)}\n"
+            )
     return text
 
 

@@ -17,21 +17,79 @@ from datetime import datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
-HEADER = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
-          "CustomerID", "Country"]
-SHAPE = {"codes": 4_000, "customers": 5_000, "lines_per_invoice": 20, "guest_share": 0.25,
-         "cancel_share": 0.23, "zipf": 0.6, "non_product_share": 0.005, "bad_rows": 40}
+HEADER = [
+    "InvoiceNo",
+    "StockCode",
+    "Description",
+    "Quantity",
+    "InvoiceDate",
+    "UnitPrice",
+    "CustomerID",
+    "Country",
+]
+SHAPE = {
+    "codes": 4_000,
+    "customers": 5_000,
+    "lines_per_invoice": 20,
+    "guest_share": 0.25,
+    "cancel_share": 0.23,
+    "zipf": 0.6,
+    "non_product_share": 0.005,
+    "bad_rows": 40,
+}
 START = datetime(2010, 12, 1, 8, 0)
 DAYS = 374
 COLOURS = ["RED", "PINK", "BLUE", "WHITE", "IVORY", "GREEN", "BLACK", "CREAM", "PURPLE", "YELLOW"]
 MATERIALS = ["WOODEN", "GLASS", "CERAMIC", "ENAMEL", "ZINC", "PAPER", "FELT", "METAL"]
-MOTIFS = ["HEART", "RETROSPOT", "VINTAGE", "BIRD", "FLOWER", "STAR", "SPACEBOY", "DOLLY", "ROSE",
-          "PAISLEY", "POLKADOT", "CHRISTMAS", "WOODLAND", "REGENCY"]
-NOUNS = ["T-LIGHT HOLDER", "MUG", "CUSHION COVER", "LANTERN", "JUMBO BAG", "CAKE TIN",
-         "PHOTO FRAME", "WALL CLOCK", "LUNCH BOX", "DOORMAT", "CANDLE", "TEA TOWEL", "BUNTING",
-         "NOTEBOOK", "JIGSAW", "BOWL", "GARLAND"]
-COUNTRIES = ["Germany", "France", "EIRE", "Spain", "Netherlands", "Belgium", "Switzerland",
-             "Portugal", "Australia", "Norway", "Channel Islands", "Unspecified"]
+MOTIFS = [
+    "HEART",
+    "RETROSPOT",
+    "VINTAGE",
+    "BIRD",
+    "FLOWER",
+    "STAR",
+    "SPACEBOY",
+    "DOLLY",
+    "ROSE",
+    "PAISLEY",
+    "POLKADOT",
+    "CHRISTMAS",
+    "WOODLAND",
+    "REGENCY",
+]
+NOUNS = [
+    "T-LIGHT HOLDER",
+    "MUG",
+    "CUSHION COVER",
+    "LANTERN",
+    "JUMBO BAG",
+    "CAKE TIN",
+    "PHOTO FRAME",
+    "WALL CLOCK",
+    "LUNCH BOX",
+    "DOORMAT",
+    "CANDLE",
+    "TEA TOWEL",
+    "BUNTING",
+    "NOTEBOOK",
+    "JIGSAW",
+    "BOWL",
+    "GARLAND",
+]
+COUNTRIES = [
+    "Germany",
+    "France",
+    "EIRE",
+    "Spain",
+    "Netherlands",
+    "Belgium",
+    "Switzerland",
+    "Portugal",
+    "Australia",
+    "Norway",
+    "Channel Islands",
+    "Unspecified",
+]
 NON_PRODUCTS = ["POST", "POST", "DOT", "M", "C2", "D", "S", "BANK CHARGES"]
 QUANTITIES = [1, 2, 3, 4, 6, 8, 10, 12, 24, 48]
 QUANTITY_WEIGHTS = list(accumulate([10, 12, 6, 6, 14, 5, 5, 22, 8, 3]))
@@ -64,8 +122,15 @@ def write_file(path: Path, rows: int, seed: int = 42) -> dict:
     popularity = list(accumulate(1 / (rank + 1) ** SHAPE["zipf"] for rank in range(len(codes))))
     loyalty = list(accumulate(1 / (rank + 1) ** 0.5 for rank in range(SHAPE["customers"])))
     invoices = round(rows / SHAPE["lines_per_invoice"])
-    counts = {"rows": 0, "guest rows": 0, "cancellation rows": 0, "non-product rows": 0,
-              "bad rows": 0, "invoices": 0, "customers": set()}
+    counts = {
+        "rows": 0,
+        "guest rows": 0,
+        "cancellation rows": 0,
+        "non-product rows": 0,
+        "bad rows": 0,
+        "invoices": 0,
+        "customers": set(),
+    }
     bad_at = set(rng.sample(range(rows), SHAPE["bad_rows"]))
     with path.open("w", newline="", encoding="utf-8", errors="surrogateescape") as out:
         writer = csv.writer(out, lineterminator="\n")
@@ -100,21 +165,49 @@ def invoice_rows(rng, codes, popularity, loyalty, number: int, at: datetime):
     lines = []
     for _ in range(size):
         if rng.random() < SHAPE["non_product_share"]:
-            lines.append(([str(number), rng.choice(NON_PRODUCTS), "POSTAGE", 1, when, 18.0,
-                           customer, country], "non-product rows"))
+            lines.append(
+                (
+                    [
+                        str(number),
+                        rng.choice(NON_PRODUCTS),
+                        "POSTAGE",
+                        1,
+                        when,
+                        18.0,
+                        customer,
+                        country,
+                    ],
+                    "non-product rows",
+                )
+            )
             continue
         item = codes[bisect(popularity, rng.random() * popularity[-1])]
         quantity = QUANTITIES[bisect(QUANTITY_WEIGHTS, rng.random() * QUANTITY_WEIGHTS[-1])]
         price = round(item.price * (1.3 if guest else 0.85 if quantity >= 24 else 1), 2)
-        lines.append(([str(number), item.code, item.description, quantity, when, price,
-                       customer, country], "purchase rows"))
+        lines.append(
+            (
+                [
+                    str(number),
+                    item.code,
+                    item.description,
+                    quantity,
+                    when,
+                    price,
+                    customer,
+                    country,
+                ],
+                "purchase rows",
+            )
+        )
     yield from lines
     if not guest and rng.random() < SHAPE["cancel_share"]:
         later = f"{at + timedelta(minutes=rng.randrange(5, 600)):%Y-%m-%d %H:%M:%S}"
         for row, kind in rng.sample(lines, min(len(lines), rng.randrange(1, 5))):
             if kind == "purchase rows":
-                yield [f"C{number}", row[1], row[2], -row[3], later, row[5], customer,
-                       country], "cancellation rows"
+                yield (
+                    [f"C{number}", row[1], row[2], -row[3], later, row[5], customer, country],
+                    "cancellation rows",
+                )
 
 
 def spoiled(rng, row: list) -> list:

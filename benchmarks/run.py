@@ -37,12 +37,20 @@ BENCHMARKS = {
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Run Tailor's benchmarks.")
-    parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS),
-                        help="Run only this benchmark (repeat for several).")
-    parser.add_argument("--quick", action="store_true",
-                        help="Smaller data and shorter measurements.")
-    parser.add_argument("--fresh", action="store_true",
-                        help="recompute, notifications: rebuild the data set even if it exists.")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(BENCHMARKS),
+        help="Run only this benchmark (repeat for several).",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="Smaller data and shorter measurements."
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="recompute, notifications: rebuild the data set even if it exists.",
+    )
     args = parser.parse_args(argv)
     chosen = args.only or list(BENCHMARKS)
     report.write_intro()
@@ -50,7 +58,8 @@ def main(argv=None) -> int:
     for name in chosen:
         module, limit = BENCHMARKS[name]
         flags = (["--quick"] if args.quick else []) + (
-            ["--fresh"] if args.fresh and name in ("recompute", "notifications") else [])
+            ["--fresh"] if args.fresh and name in ("recompute", "notifications") else []
+        )
         # tracking reuses the database pages just seeded.
         if name == "tracking" and "pages" in chosen:
             flags.append("--reuse")
@@ -58,8 +67,9 @@ def main(argv=None) -> int:
         started = time.monotonic()
         env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}
         # Its own process group, so a time limit or Ctrl-C also stops the servers it started.
-        child = subprocess.Popen([PYTHON, "-m", module, *flags], cwd=REPO, env=env,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            [PYTHON, "-m", module, *flags], cwd=REPO, env=env, start_new_session=True
+        )
         try:
             ok = child.wait(timeout=limit) == 0
         except subprocess.TimeoutExpired:
@@ -67,8 +77,10 @@ def main(argv=None) -> int:
             ok = False
         finally:
             kill_group(child)
-        print(f"== {name}: {'done' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s",
-              flush=True)
+        print(
+            f"== {name}: {'done' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s",
+            flush=True,
+        )
         if not ok:
             failed.append(name)
     if failed:

@@ -41,14 +41,18 @@ class CopyWriter:
             elif not field.null:
                 missing.append(field.attname)
         if missing:
-            raise RuntimeError(f"{model.__name__} needs values for {missing}: teach "
-                               "benchmarks/scale_data.py to generate them.")
-        self.defaults = tuple(field.get_db_prep_save(field.get_default(), connection)
-                              for field in extra)
+            raise RuntimeError(
+                f"{model.__name__} needs values for {missing}: teach "
+                "benchmarks/scale_data.py to generate them."
+            )
+        self.defaults = tuple(
+            field.get_db_prep_save(field.get_default(), connection) for field in extra
+        )
         columns = [*given, *(field.column for field in extra)]
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(model._meta.db_table),
-            sql.SQL(", ").join(sql.Identifier(column) for column in columns))
+            sql.SQL(", ").join(sql.Identifier(column) for column in columns),
+        )
         self.context = cursor.copy(statement)
         self.copy = None
         self.rows = 0
@@ -68,9 +72,13 @@ class CopyWriter:
 def raw_connection() -> psycopg.Connection:
     """A psycopg connection of our own to the configured database, FK triggers off."""
     db = settings.DATABASES["default"]
-    conn = psycopg.connect(dbname=db["NAME"], user=db["USER"] or None,
-                           password=db["PASSWORD"] or None, host=db["HOST"] or None,
-                           port=db["PORT"] or None)
+    conn = psycopg.connect(
+        dbname=db["NAME"],
+        user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+    )
     conn.execute("SET session_replication_role = replica")
     conn.execute("SET synchronous_commit = off")
     return conn
@@ -82,7 +90,9 @@ def secondary_indexes(models) -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint)", [tables])
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            [tables],
+        )
         return cursor.fetchall()
 
 
@@ -118,29 +128,85 @@ def _write_brands(demo_brands) -> dict[str, int]:
 
 
 def _write_catalog(items, brand_ids) -> None:
-    ids = {model: dict(model.objects.values_list("slug", "pk"))
-           for model in (Category, Colour, Material)}
-    given = ["id", "sku", "slug", "name", "description", "brand_id", "category_id", "colour_id",
-             "material_id", "audience", "price", "compare_at_price", "stock", "is_active",
-             "created_at"]
-    with raw_connection() as conn, conn.cursor() as cursor, \
-            CopyWriter(cursor, Product, given) as rows:
+    ids = {
+        model: dict(model.objects.values_list("slug", "pk"))
+        for model in (Category, Colour, Material)
+    }
+    given = [
+        "id",
+        "sku",
+        "slug",
+        "name",
+        "description",
+        "brand_id",
+        "category_id",
+        "colour_id",
+        "material_id",
+        "audience",
+        "price",
+        "compare_at_price",
+        "stock",
+        "is_active",
+        "created_at",
+    ]
+    with (
+        raw_connection() as conn,
+        conn.cursor() as cursor,
+        CopyWriter(cursor, Product, given) as rows,
+    ):
         for item in items:
-            rows.write((item.index + 1, item.sku, item.slug, item.name, item.description,
-                        brand_ids[item.brand], ids[Category][item.category],
-                        ids[Colour][item.colour], ids[Material][item.material], item.audience,
-                        item.price, item.compare_at_price, item.stock, True, item.created_at))
+            rows.write(
+                (
+                    item.index + 1,
+                    item.sku,
+                    item.slug,
+                    item.name,
+                    item.description,
+                    brand_ids[item.brand],
+                    ids[Category][item.category],
+                    ids[Colour][item.colour],
+                    ids[Material][item.material],
+                    item.audience,
+                    item.price,
+                    item.compare_at_price,
+                    item.stock,
+                    True,
+                    item.created_at,
+                )
+            )
 
 
 def _write_shoppers(people) -> None:
     password = make_password(behaviour_demo.DEMO_PASSWORD)
-    users = ["id", "password", "is_superuser", "username", "first_name", "last_name", "email",
-             "is_staff", "is_active", "date_joined"]
+    users = [
+        "id",
+        "password",
+        "is_superuser",
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
     with raw_connection() as conn, conn.cursor() as cursor:
         with CopyWriter(cursor, get_user_model(), users) as rows:
             for s in people:
-                rows.write((s.index + 1, password, False, s.username, s.first_name,
-                            s.last_name, s.email, False, True, s.joined_at))
+                rows.write(
+                    (
+                        s.index + 1,
+                        password,
+                        False,
+                        s.username,
+                        s.first_name,
+                        s.last_name,
+                        s.email,
+                        False,
+                        True,
+                        s.joined_at,
+                    )
+                )
         with CopyWriter(cursor, Shopper, ["user_id", "country", "is_demo"]) as rows:
             for s in people:
                 rows.write((s.index + 1, s.country, True))
@@ -153,20 +219,59 @@ def _stream_sessions(demo) -> Counter:
     connections = [raw_connection() for _ in STREAMED]
     try:
         cursors = [conn.cursor() for conn in connections]
-        with CopyWriter(cursors[0], Order, [
-                "id", "user_id", "session_key", "full_name", "email", "address", "country",
-                "status", "total", "created_at", "confirmation_sent_at"]) as orders, \
-            CopyWriter(cursors[1], OrderLine, [
-                "order_id", "product_id", "product_name", "unit_price", "quantity"]) as lines, \
-            CopyWriter(cursors[2], Event, [
-                "kind", "session_key", "user_id", "product_id", "country", "page",
-                "quantity", "created_at"]) as events:
+        with (
+            CopyWriter(
+                cursors[0],
+                Order,
+                [
+                    "id",
+                    "user_id",
+                    "session_key",
+                    "full_name",
+                    "email",
+                    "address",
+                    "country",
+                    "status",
+                    "total",
+                    "created_at",
+                    "confirmation_sent_at",
+                ],
+            ) as orders,
+            CopyWriter(
+                cursors[1],
+                OrderLine,
+                ["order_id", "product_id", "product_name", "unit_price", "quantity"],
+            ) as lines,
+            CopyWriter(
+                cursors[2],
+                Event,
+                [
+                    "kind",
+                    "session_key",
+                    "user_id",
+                    "product_id",
+                    "country",
+                    "page",
+                    "quantity",
+                    "created_at",
+                ],
+            ) as events,
+        ):
             for session in demo.sessions:
                 user_id = None if session.shopper is None else session.shopper + 1
                 for event in session.events:
-                    events.write((event.kind, session.key, user_id, event.product + 1,
-                                  session.country, behaviour_demo.PAGES[event.kind],
-                                  event.quantity, event.at))
+                    events.write(
+                        (
+                            event.kind,
+                            session.key,
+                            user_id,
+                            event.product + 1,
+                            session.country,
+                            behaviour_demo.PAGES[event.kind],
+                            event.quantity,
+                            event.at,
+                        )
+                    )
                     counts[str(event.kind)] += 1
                 order = session.order
                 if order is None:
@@ -177,9 +282,21 @@ def _stream_sessions(demo) -> Counter:
                     name, price = names[index]
                     lines.write((order_id, index + 1, name, price, quantity))
                     total += price * quantity
-                orders.write((order_id, user_id, session.key, order.full_name, order.email,
-                              order.address, session.country, order.status, total, order.at,
-                              order.at + timedelta(minutes=1)))
+                orders.write(
+                    (
+                        order_id,
+                        user_id,
+                        session.key,
+                        order.full_name,
+                        order.email,
+                        order.address,
+                        session.country,
+                        order.status,
+                        total,
+                        order.at,
+                        order.at + timedelta(minutes=1),
+                    )
+                )
                 counts[f"orders {order.status}"] += 1
             counts["orders"], counts["order lines"] = orders.rows, lines.rows
             counts["events"] = events.rows

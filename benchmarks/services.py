@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() \
+PYTHON = (
+    str(REPO / ".venv" / "bin" / "python")
+    if (REPO / ".venv" / "bin" / "python").exists()
     else sys.executable
+)
 BIN = Path(PYTHON).parent
 # Static files, caches and logs of the benchmarks stay out of the working tree's var/.
 WORK_DIR = Path(os.environ.get("TAILOR_BENCH_DIR", "/tmp/tailor-bench"))
@@ -27,21 +30,23 @@ SECRET_KEY = "benchmark-only-secret-key-0c6f1d2e9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d
 def environment(database: str, redis_db: int, **extra) -> dict[str, str]:
     """The environment of a production-like process on ``database`` and a Redis database."""
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
-        "TAILOR_VAR_DIR": str(WORK_DIR / database),
-        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
-        "PYTHONPATH": str(REPO),
-        "OPENBLAS_NUM_THREADS": "1",
-        "DEBUG": "0",
-        "SECRET_KEY": SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_COOKIES": "0",
-        "CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+            "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+            "TAILOR_VAR_DIR": str(WORK_DIR / database),
+            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+            "PYTHONPATH": str(REPO),
+            "OPENBLAS_NUM_THREADS": "1",
+            "DEBUG": "0",
+            "SECRET_KEY": SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            "CONN_MAX_AGE": "60",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     env.update({key: str(value) for key, value in extra.items()})
     return env
 
@@ -57,21 +62,33 @@ def setup_django(env: dict[str, str]) -> None:
 
 
 def database_exists(name: str) -> bool:
-    found = subprocess.run(["psql", *POSTGRES, "-tAc",
-                            f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-                           capture_output=True, text=True, timeout=30, check=True)
+    found = subprocess.run(
+        ["psql", *POSTGRES, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return found.stdout.strip() == "1"
 
 
 def recreate_database(name: str) -> None:
-    subprocess.run(["dropdb", *POSTGRES, "--if-exists", "--force", name], check=True,
-                   timeout=120, capture_output=True)
+    subprocess.run(
+        ["dropdb", *POSTGRES, "--if-exists", "--force", name],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
     subprocess.run(["createdb", *POSTGRES, name], check=True, timeout=60, capture_output=True)
 
 
 def flush_redis(db: int) -> None:
-    subprocess.run(["redis-cli", "-h", "127.0.0.1", "-n", str(db), "flushdb"], check=True,
-                   timeout=30, capture_output=True)
+    subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-n", str(db), "flushdb"],
+        check=True,
+        timeout=30,
+        capture_output=True,
+    )
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
@@ -79,8 +96,14 @@ def manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
     log = WORK_DIR / "manage.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
-        done = subprocess.run([PYTHON, "manage.py", *args], cwd=REPO, env=env, stdout=out,
-                              stderr=subprocess.STDOUT, timeout=timeout)
+        done = subprocess.run(
+            [PYTHON, "manage.py", *args],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+        )
     text = log.read_text()
     if done.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{text[-3000:]}")
@@ -102,13 +125,15 @@ class Finished:
         """The last line of stdout, read as JSON."""
         lines = [line for line in self.stdout.splitlines() if line.strip()]
         if self.returncode != 0 or not lines:
-            raise RuntimeError(f"child failed ({self.returncode}, {self.stopped}):\n"
-                               f"{self.stderr[-3000:]}")
+            raise RuntimeError(
+                f"child failed ({self.returncode}, {self.stopped}):\n{self.stderr[-3000:]}"
+            )
         return json.loads(lines[-1])
 
 
-def run_measured(command: list[str], env: dict[str, str], *, timeout: float,
-                 memory_cap_mb: float | None = None) -> Finished:
+def run_measured(
+    command: list[str], env: dict[str, str], *, timeout: float, memory_cap_mb: float | None = None
+) -> Finished:
     """Run ``command`` in its own process group; wall time and peak RSS from ``wait4``.
 
     Past ``timeout`` seconds, or past ``memory_cap_mb`` of resident memory, the group is
@@ -118,8 +143,9 @@ def run_measured(command: list[str], env: dict[str, str], *, timeout: float,
     out_path, err_path = WORK_DIR / "child.out", WORK_DIR / "child.err"
     with open(out_path, "w") as out, open(err_path, "w") as err:
         started = time.monotonic()
-        child = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=out, stderr=err, start_new_session=True
+        )
         stopped = ""
         try:
             while True:
@@ -139,8 +165,14 @@ def run_measured(command: list[str], env: dict[str, str], *, timeout: float,
             raise
         seconds = time.monotonic() - started
     child.returncode = os.waitstatus_to_exitcode(status)
-    return Finished(None if stopped else child.returncode, seconds, usage.ru_maxrss / 1024,
-                    out_path.read_text(), err_path.read_text(), stopped)
+    return Finished(
+        None if stopped else child.returncode,
+        seconds,
+        usage.ru_maxrss / 1024,
+        out_path.read_text(),
+        err_path.read_text(),
+        stopped,
+    )
 
 
 def _terminate_and_reap(pid: int, grace: float = 5.0):

@@ -23,8 +23,10 @@ from benchmarks.timing import BLOCK, interleaved, time_calls
 TARGET_MS = 1.0
 PAGE_BLOCK = 10
 FLOOR_KEY = "bench-floor"
-FLOOR_SQL = ("INSERT INTO personalization_event (kind, session_key, product_id, country, page, "
-             "quantity, created_at) VALUES ('view', %s, %s, 'GB', 'product', 1, now())")
+FLOOR_SQL = (
+    "INSERT INTO personalization_event (kind, session_key, product_id, country, page, "
+    "quantity, created_at) VALUES ('view', %s, %s, 'GB', 'product', 1, now())"
+)
 
 
 def tracked_request(path: str, *, off: bool):
@@ -59,22 +61,30 @@ def call_benchmarks(iterations: int):
 
     def product_page(request):
         """What a product page's view tracks, written as the middleware writes it."""
+
         def view(request):
             record_view(request, product)
             record_impressions(request, bands, page="product")
+
         return lambda: TrackingMiddleware(view)(request)
 
-    times = interleaved({
-        "record_view on": lambda: record_view(on, product),
-        "record_view off": lambda: record_view(off, product),
-        f"record_impressions ({len(bands)} bands) on":
-            lambda: record_impressions(on, bands, page="home"),
-        f"record_impressions ({len(bands)} bands) off":
-            lambda: record_impressions(off, bands, page="home"),
-        f"a product page: 1 view + {len(bands)} impressions in one write on": product_page(on),
-        f"a product page: 1 view + {len(bands)} impressions in one write off":
-            product_page(off),
-    }, iterations)
+    times = interleaved(
+        {
+            "record_view on": lambda: record_view(on, product),
+            "record_view off": lambda: record_view(off, product),
+            f"record_impressions ({len(bands)} bands) on": lambda: record_impressions(
+                on, bands, page="home"
+            ),
+            f"record_impressions ({len(bands)} bands) off": lambda: record_impressions(
+                off, bands, page="home"
+            ),
+            f"a product page: 1 view + {len(bands)} impressions in one write on": product_page(on),
+            f"a product page: 1 view + {len(bands)} impressions in one write off": product_page(
+                off
+            ),
+        },
+        iterations,
+    )
     return times, floors(product, iterations)
 
 
@@ -101,8 +111,7 @@ def page_benchmarks(iterations: int, product_path: str):
 
     from personalization.visitors import PERSONALIZATION_OFF_KEY
 
-    headers = {"HTTP_HOST": "127.0.0.1",
-               "HTTP_ACCEPT_LANGUAGE": HEADERS["Accept-Language"]}
+    headers = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": HEADERS["Accept-Language"]}
     # One visitor per row: the product page's views would otherwise add a "Recently viewed"
     # band to the home page of the same visitor.
     clients = {name: Client(**headers) for name in ("product", "product off", "home", "gpc")}
@@ -115,8 +124,9 @@ def page_benchmarks(iterations: int, product_path: str):
         "product page, tracking on": lambda: clients["product"].get(product_path),
         "product page, personalization off": lambda: clients["product off"].get(product_path),
         "home page, tracking on": lambda: clients["home"].get("/"),
-        "home page, tracking refused (Sec-GPC: 1)":
-            lambda: clients["gpc"].get("/", HTTP_SEC_GPC="1"),
+        "home page, tracking refused (Sec-GPC: 1)": lambda: clients["gpc"].get(
+            "/", HTTP_SEC_GPC="1"
+        ),
     }
     queries = {}
     for name, call in calls.items():
@@ -132,8 +142,11 @@ def page_benchmarks(iterations: int, product_path: str):
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--reuse", action="store_true",
-                        help="Use tailor_bench as the pages benchmark left it, if seeded.")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Use tailor_bench as the pages benchmark left it, if seeded.",
+    )
     args = parser.parse_args(argv)
     stop_on_sigterm()
     calls_n, pages_n = (1000, 100) if args.quick else (4000, 600)
@@ -158,23 +171,39 @@ def write(args, data, calls, floor, pages, queries, calls_n, pages_n) -> None:
     call_rows = []
     names = list(calls)
     for on_name, off_name in zip(names[::2], names[1::2], strict=True):
-        call_rows.append([on_name.removesuffix(" on"), f"{med[off_name]:.3f}",
-                          f"{p99[off_name]:.3f}", f"{med[on_name]:.3f}", f"{p99[on_name]:.3f}",
-                          f"{med[on_name] - med[off_name]:.3f}"])
+        call_rows.append(
+            [
+                on_name.removesuffix(" on"),
+                f"{med[off_name]:.3f}",
+                f"{p99[off_name]:.3f}",
+                f"{med[on_name]:.3f}",
+                f"{p99[on_name]:.3f}",
+                f"{med[on_name] - med[off_name]:.3f}",
+            ]
+        )
     impressions = med[names[2]] - med[names[3]]
     per_product_view = med[names[4]] - med[names[5]]
     page_names = list(pages)
     page_rows = []
     for on_name, off_name in zip(page_names[::2], page_names[1::2], strict=True):
-        page_rows.append([
-            on_name.split(",")[0], off_name.split(", ", 1)[1], f"{med[off_name]:.2f}",
-            f"{p99[off_name]:.2f}", queries[off_name], f"{med[on_name]:.2f}",
-            f"{p99[on_name]:.2f}", queries[on_name], f"{med[on_name] - med[off_name]:+.2f}",
-            f"{med[on_name] / med[off_name]:.3f}×",
-        ])
+        page_rows.append(
+            [
+                on_name.split(",")[0],
+                off_name.split(", ", 1)[1],
+                f"{med[off_name]:.2f}",
+                f"{p99[off_name]:.2f}",
+                queries[off_name],
+                f"{med[on_name]:.2f}",
+                f"{p99[on_name]:.2f}",
+                queries[on_name],
+                f"{med[on_name] - med[off_name]:+.2f}",
+                f"{med[on_name] / med[off_name]:.3f}×",
+            ]
+        )
     product_delta = med[page_names[0]] - med[page_names[1]]
-    command = ".venv/bin/python benchmarks/run.py --only tracking" + (" --quick" if args.quick
-                                                                        else "")
+    command = ".venv/bin/python benchmarks/run.py --only tracking" + (
+        " --quick" if args.quick else ""
+    )
     lines = report.header("Tracking overhead", command, data, args.quick)
     lines += [
         f"Each tracking call timed alone, {calls_n:,} times per row, in alternating blocks of "
@@ -183,13 +212,15 @@ def write(args, data, calls, floor, pages, queries, calls_n, pages_n) -> None:
         "baseline. Times in milliseconds.",
         "",
     ]
-    lines += report.table(["call", "off: median", "off: p99", "on: median", "on: p99",
-                           "cost (median on − off)"], call_rows)
+    lines += report.table(
+        ["call", "off: median", "off: p99", "on: median", "on: p99", "cost (median on − off)"],
+        call_rows,
+    )
     lines += [
         "For scale, the floor of one write on this PostgreSQL (a raw cursor, no ORM, "
         "one-row INSERT in autocommit: one round trip and one commit): "
-        + "; ".join(f"{name}: median {med[name]:.3f} ms, p99 {p99[name]:.3f} ms"
-                    for name in floor) + ". A tracking write is one round trip too: "
+        + "; ".join(f"{name}: median {med[name]:.3f} ms, p99 {p99[name]:.3f} ms" for name in floor)
+        + ". A tracking write is one round trip too: "
         "`BEGIN; SET LOCAL synchronous_commit TO OFF; INSERT …; COMMIT` sent as one string "
         "(`Event.objects.record`). During a request the page's events wait for the response "
         "and go in one write (`TrackingMiddleware`): the last row is a product page's.",
@@ -205,9 +236,21 @@ def write(args, data, calls, floor, pages, queries, calls_n, pages_n) -> None:
         "the same and only tracking stops. SQL statements include `BEGIN`/`COMMIT`.",
         "",
     ]
-    lines += report.table(["page", "baseline", "baseline median ms", "baseline p99 ms",
-                           "baseline SQL", "tracking on median ms", "on p99 ms", "on SQL",
-                           "difference ms", "on / baseline"], page_rows)
+    lines += report.table(
+        [
+            "page",
+            "baseline",
+            "baseline median ms",
+            "baseline p99 ms",
+            "baseline SQL",
+            "tracking on median ms",
+            "on p99 ms",
+            "on SQL",
+            "difference ms",
+            "on / baseline",
+        ],
+        page_rows,
+    )
     lines += [
         f"Target: tracking adds < {TARGET_MS:g} ms per page view. A product page view records "
         f"{names[4].removesuffix(' on').removeprefix('a product page: ')}: "

@@ -123,8 +123,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "TIMEOUT": 3600,
             # With Redis down, pages fall back to the database instead of failing.
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5,
-                        "SOCKET_TIMEOUT": 0.5},
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
         }
     }
 else:

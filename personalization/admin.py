@@ -16,8 +16,16 @@ from .visitors import Visitor
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "session_key", "user", "product", "band", "country",
-                    "page"]
+    list_display = [
+        "created_at",
+        "kind",
+        "session_key",
+        "user",
+        "product",
+        "band",
+        "country",
+        "page",
+    ]
     list_filter = ["kind", "page", "band"]
     search_fields = ["session_key", "user__username", "product__name"]
     raw_id_fields = ["user", "product", "band"]
@@ -28,9 +36,20 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(Band)
 class BandAdmin(admin.ModelAdmin):
-    list_display = ["title", "placement", "position", "algorithm", "is_enabled", "item_count",
-                    "last_computed_at", "duration", "context_count", "result_count",
-                    "preview_link", "variant_of"]
+    list_display = [
+        "title",
+        "placement",
+        "position",
+        "algorithm",
+        "is_enabled",
+        "item_count",
+        "last_computed_at",
+        "duration",
+        "context_count",
+        "result_count",
+        "preview_link",
+        "variant_of",
+    ]
     list_editable = ["position", "is_enabled"]
     list_filter = ["placement", "algorithm", "is_enabled"]
     search_fields = ["title", "slug"]
@@ -39,19 +58,56 @@ class BandAdmin(admin.ModelAdmin):
     list_select_related = ["fallback", "variant_test"]
     actions = ["recompute_now", "evaluate"]
     change_list_template = "admin/personalization/band/change_list.html"
-    readonly_fields = ["last_computed_at", "last_duration_ms", "context_count", "result_count",
-                       "current_version", "preview_link"]
+    readonly_fields = [
+        "last_computed_at",
+        "last_duration_ms",
+        "context_count",
+        "result_count",
+        "current_version",
+        "preview_link",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "algorithm", "placement", "position", "is_enabled"]}),
-        ("What it shows", {"fields": ["item_count", "lookback_days", "min_support", "metric",
-                                      "count_by", "options"]}),
-        ("Exclusions, pins and blocks", {"fields": [
-            "exclude_out_of_stock", "exclude_purchased", "exclude_current", "pinned_products",
-            "blocked_products"]}),
+        (
+            "What it shows",
+            {
+                "fields": [
+                    "item_count",
+                    "lookback_days",
+                    "min_support",
+                    "metric",
+                    "count_by",
+                    "options",
+                ]
+            },
+        ),
+        (
+            "Exclusions, pins and blocks",
+            {
+                "fields": [
+                    "exclude_out_of_stock",
+                    "exclude_purchased",
+                    "exclude_current",
+                    "pinned_products",
+                    "blocked_products",
+                ]
+            },
+        ),
         ("Cold start", {"fields": ["fallback", "min_items"]}),
-        ("Recompute", {"fields": ["schedule", "last_computed_at", "last_duration_ms",
-                                  "context_count", "result_count", "current_version",
-                                  "preview_link"]}),
+        (
+            "Recompute",
+            {
+                "fields": [
+                    "schedule",
+                    "last_computed_at",
+                    "last_duration_ms",
+                    "context_count",
+                    "result_count",
+                    "current_version",
+                    "preview_link",
+                ]
+            },
+        ),
     ]
 
     @admin.display(description="took")
@@ -89,9 +145,12 @@ class BandAdmin(admin.ModelAdmin):
         for band in computed:
             transaction.on_commit(lambda pk=band.pk: recompute_band.delay(pk))
         skipped = len(queryset) - len(computed)
-        self.message_user(request, f"Queued a recompute of {len(computed)} band(s)"
-                          + (f"; {skipped} live band(s) need none." if skipped else "."),
-                          messages.SUCCESS)
+        self.message_user(
+            request,
+            f"Queued a recompute of {len(computed)} band(s)"
+            + (f"; {skipped} live band(s) need none." if skipped else "."),
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Evaluate offline (time split, against best sellers)")
     def evaluate(self, request, queryset):
@@ -100,14 +159,17 @@ class BandAdmin(admin.ModelAdmin):
     def get_urls(self):
         preview = self.admin_site.admin_view(self.preview_view)
         performance = self.admin_site.admin_view(
-            lambda request: insights_admin.performance_view(self, request))
-        refresh = self.admin_site.admin_view(require_POST(
-            lambda request: insights_admin.refresh_view(self, request)))
-        return [path("<int:band_id>/preview/", preview, name="personalization_band_preview"),
-                path("performance/", performance, name="personalization_band_performance"),
-                path("performance/refresh/", refresh,
-                     name="personalization_band_performance_refresh"),
-                *super().get_urls()]
+            lambda request: insights_admin.performance_view(self, request)
+        )
+        refresh = self.admin_site.admin_view(
+            require_POST(lambda request: insights_admin.refresh_view(self, request))
+        )
+        return [
+            path("<int:band_id>/preview/", preview, name="personalization_band_preview"),
+            path("performance/", performance, name="personalization_band_performance"),
+            path("performance/refresh/", refresh, name="personalization_band_performance_refresh"),
+            *super().get_urls(),
+        ]
 
     def preview_view(self, request, band_id):
         """Render the band as a chosen shopper (or an anonymous visitor) would see it."""
@@ -116,21 +178,36 @@ class BandAdmin(admin.ModelAdmin):
         shown = None
         if form.is_valid():
             shown = _preview(band, form.cleaned_data)
-        return TemplateResponse(request, "admin/personalization/band/preview.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "band": band,
-            "form": form, "shown": shown, "title": f"Preview “{band.title}”",
-        })
+        return TemplateResponse(
+            request,
+            "admin/personalization/band/preview.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "band": band,
+                "form": form,
+                "shown": shown,
+                "title": f"Preview “{band.title}”",
+            },
+        )
 
 
 def _preview(band, data):
     user = data.get("shopper")
     product = data.get("product")
-    visitor = Visitor(session_key="", user_id=user.pk if user else None,
-                      country=data.get("country") or (
-                          user.shopper.country.code if user and hasattr(user, "shopper") else ""),
-                      personalization_on=True, tracking_allowed=False)
-    page = PageContext(band.placement, product=product,
-                       category_id=data["category"].pk if data.get("category") else None)
+    visitor = Visitor(
+        session_key="",
+        user_id=user.pk if user else None,
+        country=data.get("country")
+        or (user.shopper.country.code if user and hasattr(user, "shopper") else ""),
+        personalization_on=True,
+        tracking_allowed=False,
+    )
+    page = PageContext(
+        band.placement,
+        product=product,
+        category_id=data["category"].pk if data.get("category") else None,
+    )
     return preview_band(band, visitor, page)
 
 

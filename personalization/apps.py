@@ -16,8 +16,12 @@ class PersonalizationConfig(AppConfig):
 
         user_logged_in.connect(join_history_on_login, dispatch_uid="join_history_on_login")
         post_delete.connect(delete_schedule, sender=Band, dispatch_uid="band_delete_schedule")
-        post_delete.connect(lambda **kwargs: transaction.on_commit(forget_cached_bands),
-                            sender=Band, weak=False, dispatch_uid="band_delete_forget_cache")
+        post_delete.connect(
+            lambda **kwargs: transaction.on_commit(forget_cached_bands),
+            sender=Band,
+            weak=False,
+            dispatch_uid="band_delete_forget_cache",
+        )
         post_delete.connect(disable_variant, sender=ABTest, dispatch_uid="abtest_delete_variant")
 
 

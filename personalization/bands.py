@@ -66,8 +66,9 @@ def enabled_bands() -> dict[int, Band]:
     if bands is None:
         bands = {
             band.pk: band
-            for band in Band.objects.filter(is_enabled=True).select_related(
-                "variant_test").prefetch_related("pinned_products", "blocked_products")
+            for band in Band.objects.filter(is_enabled=True)
+            .select_related("variant_test")
+            .prefetch_related("pinned_products", "blocked_products")
         }
         attach_tests(bands)
         for band in bands.values():
@@ -86,8 +87,9 @@ def forget_cached_bands():
 def bands_for(visitor, page: PageContext) -> list[ShownBand]:
     """The bands of ``page.placement`` in the admin's order, each with its items and reasons."""
     bands = enabled_bands()
-    chosen = [band for band in bands.values()
-              if band.placement == page.placement and not band.is_variant]
+    chosen = [
+        band for band in bands.values() if band.placement == page.placement and not band.is_variant
+    ]
     chosen.sort(key=lambda band: (band.position, band.pk))
     chosen = [_for_visitor(variant_for(band, visitor, bands), visitor, bands) for band in chosen]
     shown, seen = [], set()
@@ -112,8 +114,11 @@ def _show(chosen, visitor, page, bands) -> list[ShownBand]:
     Fallbacks are read together with the chosen bands, so a page costs one read of results and
     one of cards whether or not a fallback is needed.
     """
-    fallbacks = {band.pk: _for_visitor(bands.get(band.fallback_id), visitor, bands)
-                 for band in chosen if bands.get(band.fallback_id)}
+    fallbacks = {
+        band.pk: _for_visitor(bands.get(band.fallback_id), visitor, bands)
+        for band in chosen
+        if bands.get(band.fallback_id)
+    }
     fallbacks = {pk: backup for pk, backup in fallbacks.items() if backup is not None}
     everything = {band.pk: band for band in [*chosen, *fallbacks.values()]}
     filled = {s.band.pk: s for s in _Reader(visitor, page).fill(list(everything.values()))}
@@ -159,9 +164,7 @@ class _Reader:
             wanted.update(pid for pid, _ in candidates[band.pk])
             wanted.update(band.pinned_ids)
         products = cards(wanted)
-        return [
-            ShownBand(band, self._items(band, candidates[band.pk], products)) for band in bands
-        ]
+        return [ShownBand(band, self._items(band, candidates[band.pk], products)) for band in bands]
 
     def _likely(self, band, rows) -> list[tuple[int, str]]:
         """The first rows that can still be shown, with a margin for unknown ones (stock).
@@ -171,13 +174,15 @@ class _Reader:
         """
         excluded = self._excluded(band) | band.blocked_ids
         kept = [(pid, reason) for pid, reason in rows if pid not in excluded]
-        return kept[:band.item_count + CANDIDATE_MARGIN]
+        return kept[: band.item_count + CANDIDATE_MARGIN]
 
     def _items(self, band, rows, products) -> list[BandItem]:
         """The band's cards in order, each linking through the click tracker."""
         excluded = self._excluded(band)
-        click = (f"{reverse('personalization:click')}?"
-                 f"{urlencode({'band': band.slug})}&page={quote(self.page.placement)}&product=")
+        click = (
+            f"{reverse('personalization:click')}?"
+            f"{urlencode({'band': band.slug})}&page={quote(self.page.placement)}&product="
+        )
         items, seen = [], set()
         pinned = [(pid, "Featured by the shop") for pid in band.pinned_ids]
         for pid, reason in pinned + rows:
@@ -204,14 +209,21 @@ class _Reader:
         if self._bought is None:
             self._bought = set()
             if self.visitor.user_id:
-                self._bought = set(OrderLine.objects.filter(
-                    order__user_id=self.visitor.user_id).values_list("product_id", flat=True))
+                self._bought = set(
+                    OrderLine.objects.filter(order__user_id=self.visitor.user_id).values_list(
+                        "product_id", flat=True
+                    )
+                )
         return self._bought
 
     def _contexts(self, band) -> list[str]:
         page, algorithm = self.page, band.algorithm
-        if algorithm in {Algorithm.BOUGHT_TOGETHER, Algorithm.ALSO_VIEWED, Algorithm.SIMILAR,
-                         Algorithm.SIMILAR_FACTORS}:
+        if algorithm in {
+            Algorithm.BOUGHT_TOGETHER,
+            Algorithm.ALSO_VIEWED,
+            Algorithm.SIMILAR,
+            Algorithm.SIMILAR_FACTORS,
+        }:
             ids = [page.product.pk] if page.product is not None else page.cart_product_ids[:20]
             return [context("product", pid) for pid in ids]
         if algorithm in {Algorithm.FOR_YOU, Algorithm.DEALS}:
@@ -243,13 +255,19 @@ class _Reader:
                 mine = Q(session_key=visitor.session_key)
             else:
                 return self._views
-            views = Event.objects.filter(mine, kind=Event.Kind.VIEW).order_by(
-                "-created_at").values_list("product_id", "created_at", "user_id")
+            views = (
+                Event.objects.filter(mine, kind=Event.Kind.VIEW)
+                .order_by("-created_at")
+                .values_list("product_id", "created_at", "user_id")
+            )
             # An anonymous visitor sees only anonymous views. That is checked here rather than
             # with "user IS NULL" in SQL, which makes databases pick the user index and scan
             # every anonymous view.
-            self._views = [(pid, when) for pid, when, user_id in views[:RECENTLY_VIEWED_SCAN]
-                           if user_id == visitor.user_id]
+            self._views = [
+                (pid, when)
+                for pid, when, user_id in views[:RECENTLY_VIEWED_SCAN]
+                if user_id == visitor.user_id
+            ]
         return self._views
 
 
@@ -265,8 +283,11 @@ def _stored_rows(bands, contexts) -> dict[int, list[tuple[int, str]]]:
     With several contexts (a cart's products) the rows are merged: a product keeps its best
     score, best first.
     """
-    keys = {(band.pk, ctx): f"band:{band.pk}:v{band.current_version}:{ctx}"
-            for band in bands for ctx in contexts[band.pk]}
+    keys = {
+        (band.pk, ctx): f"band:{band.pk}:v{band.current_version}:{ctx}"
+        for band in bands
+        for ctx in contexts[band.pk]
+    }
     cached = cache.get_many(list(keys.values())) if keys else {}
     found = {pair: cached[key] for pair, key in keys.items() if key in cached}
     missing = [pair for pair in keys if pair not in found]
@@ -274,8 +295,9 @@ def _stored_rows(bands, contexts) -> dict[int, list[tuple[int, str]]]:
         fresh = _results_from_db({band.pk: band for band in bands}, missing)
         found.update(fresh)
         cache.set_many({keys[pair]: rows for pair, rows in fresh.items()}, RESULTS_CACHE_SECONDS)
-    return {band.pk: _merged([found[(band.pk, ctx)] for ctx in contexts[band.pk]])
-            for band in bands}
+    return {
+        band.pk: _merged([found[(band.pk, ctx)] for ctx in contexts[band.pk]]) for band in bands
+    }
 
 
 def _merged(lists) -> list[tuple[int, str]]:
@@ -286,8 +308,10 @@ def _merged(lists) -> list[tuple[int, str]]:
         for pid, score, reason in rows:
             if pid not in best or score > best[pid][0]:
                 best[pid] = (score, reason)
-    return [(pid, reason) for pid, (_, reason) in sorted(best.items(),
-                                                         key=lambda item: (-item[1][0], item[0]))]
+    return [
+        (pid, reason)
+        for pid, (_, reason) in sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
+    ]
 
 
 def _results_from_db(bands, pairs) -> dict[tuple[int, str], list[tuple[int, float, str]]]:

@@ -40,20 +40,29 @@ from shop import demo as catalog_demo
 from shop.models import Order, OrderLine, Product, Shopper
 
 __all__ = [
-    "BENCHMARK_PARAMS", "DemoSession", "Params", "simulate", "session_plan", "sessions", "world",
+    "BENCHMARK_PARAMS",
+    "DemoSession",
+    "Params",
+    "simulate",
+    "session_plan",
+    "sessions",
+    "world",
 ]
 
 DEMO_PASSWORD = "tailor-demo"
 # Sessions start at most two hours before ``until`` and last well under that.
 LAST_START_MARGIN = 2 * 3600
-HOUR_CUM_WEIGHTS = list(accumulate(
-    [1, 1, 1, 1, 1, 1, 2, 3, 4, 4, 5, 5, 6, 6, 5, 5, 5, 6, 7, 8, 9, 8, 5, 2]
-))
+HOUR_CUM_WEIGHTS = list(
+    accumulate([1, 1, 1, 1, 1, 1, 2, 3, 4, 4, 5, 5, 6, 6, 5, 5, 5, 6, 7, 8, 9, 8, 5, 2])
+)
 FLUSH_EVENTS = 20_000
 DEFAULT_PARAMS = Params()
 BATCH_SIZE = 2000
-PAGES = {Event.Kind.VIEW: "product", Event.Kind.CART_ADD: "product",
-         Event.Kind.PURCHASE: "checkout"}
+PAGES = {
+    Event.Kind.VIEW: "product",
+    Event.Kind.CART_ADD: "product",
+    Event.Kind.PURCHASE: "checkout",
+}
 
 
 @dataclass(frozen=True)
@@ -79,8 +88,9 @@ def seeded(seed: int, step: str) -> random.Random:
     return random.Random(f"{seed}:{step}")
 
 
-def simulate(seed: int, products: int, shopper_count: int, until: datetime,
-             params: Params = DEFAULT_PARAMS) -> Simulation:
+def simulate(
+    seed: int, products: int, shopper_count: int, until: datetime, params: Params = DEFAULT_PARAMS
+) -> Simulation:
     """All demo rows for these arguments; identical to what ``seed_demo`` stores.
 
     ``until`` ends the behaviour window (exclusive); ``sessions`` is lazy, yields one session
@@ -90,8 +100,9 @@ def simulate(seed: int, products: int, shopper_count: int, until: datetime,
     people = shoppers(seeded(seed, "shoppers"), shopper_count, until - timedelta(params.days))
     plan = session_plan(seeded(seed, "plan"), people, params)
     scene = world(seeded(seed, "world"), items)
-    return Simulation(brands, items, people, plan,
-                      sessions(seeded(seed, "sessions"), scene, plan, until, params))
+    return Simulation(
+        brands, items, people, plan, sessions(seeded(seed, "sessions"), scene, plan, until, params)
+    )
 
 
 def session_plan(rng, people, params: Params) -> Plan:
@@ -113,16 +124,18 @@ def session_offset(rng, days: int) -> int:
     return min(offset, days * 86400 - LAST_START_MARGIN)
 
 
-def sessions(rng, scene: World, plan: Plan, until: datetime,
-             params: Params) -> Iterator[DemoSession]:
+def sessions(
+    rng, scene: World, plan: Plan, until: datetime, params: Params
+) -> Iterator[DemoSession]:
     """One ``DemoSession`` per planned start, in time order; consumes ``rng`` as it goes.
 
     A session is empty (no events, no order) only when nothing in its department existed yet.
     """
     since = until - timedelta(days=params.days)
     for offset, number in plan.starts:
-        yield visit(rng, scene, plan.visitors[number], since + timedelta(seconds=offset),
-                    until, params)
+        yield visit(
+            rng, scene, plan.visitors[number], since + timedelta(seconds=offset), until, params
+        )
 
 
 def delete_demo_behaviour() -> None:
@@ -156,9 +169,15 @@ def write_shoppers(demo_shoppers, progress: Callable[[int], None]) -> int:
     password = make_password(DEMO_PASSWORD)
     first = (user_model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
     users = [
-        user_model(pk=first + s.index, username=s.username, first_name=s.first_name,
-                   last_name=s.last_name, email=s.email, password=password,
-                   date_joined=s.joined_at)
+        user_model(
+            pk=first + s.index,
+            username=s.username,
+            first_name=s.first_name,
+            last_name=s.last_name,
+            email=s.email,
+            password=password,
+            date_joined=s.joined_at,
+        )
         for s in demo_shoppers
     ]
     catalog_demo.insert_rows(user_model, users, progress)
@@ -181,8 +200,9 @@ def check_usernames_free(user_model, demo_shoppers) -> None:
         )
 
 
-def write_sessions(demo_sessions, products, first_product: int, first_user: int,
-                   progress: Callable[[int], None]) -> Counter:
+def write_sessions(
+    demo_sessions, products, first_product: int, first_user: int, progress: Callable[[int], None]
+) -> Counter:
     """Store each session's order, order lines and events; return how many of each kind.
 
     Product index i is pk ``first_product + i``, shopper index i is user pk ``first_user + i``.
@@ -212,9 +232,16 @@ class SessionWriter:
     def add(self, session: DemoSession) -> None:
         user_id = None if session.shopper is None else self.first_user + session.shopper
         self.events.extend(
-            Event(kind=e.kind, session_key=session.key, user_id=user_id,
-                  product_id=self.first_product + e.product, country=session.country,
-                  page=PAGES[e.kind], quantity=e.quantity, created_at=e.at)
+            Event(
+                kind=e.kind,
+                session_key=session.key,
+                user_id=user_id,
+                product_id=self.first_product + e.product,
+                country=session.country,
+                page=PAGES[e.kind],
+                quantity=e.quantity,
+                created_at=e.at,
+            )
             for e in session.events
         )
         self.counts.update(e.kind for e in session.events)
@@ -225,23 +252,38 @@ class SessionWriter:
         order, pk = session.order, self.next_order
         self.next_order += 1
         lines = [
-            OrderLine(order_id=pk, product_id=self.first_product + index, quantity=quantity,
-                      product_name=self.products[index].name,
-                      unit_price=self.products[index].price)
+            OrderLine(
+                order_id=pk,
+                product_id=self.first_product + index,
+                quantity=quantity,
+                product_name=self.products[index].name,
+                unit_price=self.products[index].price,
+            )
             for index, quantity in order.lines
         ]
         self.lines.extend(lines)
-        self.orders.append(Order(
-            pk=pk, user_id=user_id, session_key=session.key, full_name=order.full_name,
-            email=order.email, address=order.address, country=session.country,
-            status=order.status, total=sum(line.subtotal for line in lines),
-            created_at=order.at, confirmation_sent_at=order.at + timedelta(minutes=1),
-        ))
+        self.orders.append(
+            Order(
+                pk=pk,
+                user_id=user_id,
+                session_key=session.key,
+                full_name=order.full_name,
+                email=order.email,
+                address=order.address,
+                country=session.country,
+                status=order.status,
+                total=sum(line.subtotal for line in lines),
+                created_at=order.at,
+                confirmation_sent_at=order.at + timedelta(minutes=1),
+            )
+        )
 
     def flush(self) -> None:
-        for model, rows, name in ((Order, self.orders, "orders"),
-                                  (OrderLine, self.lines, "order lines"),
-                                  (Event, self.events, "events")):
+        for model, rows, name in (
+            (Order, self.orders, "orders"),
+            (OrderLine, self.lines, "order lines"),
+            (Event, self.events, "events"),
+        ):
             model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
             self.counts[name] += len(rows)
             rows.clear()

@@ -28,20 +28,44 @@ MAX_LINES = 12
 SHIPPED_AFTER = timedelta(days=3)
 
 COMPLEMENTS = {
-    "tents": "sleeping-bags camping-stoves headlamps", "sleeping-bags": "tents headlamps",
-    "camping-stoves": "tents mugs", "backpacks": "water-bottles headlamps",
-    "headlamps": "tents backpacks", "cameras": "memory-cards lenses tripods camera-bags",
-    "lenses": "cameras camera-bags", "memory-cards": "cameras", "tripods": "cameras",
-    "camera-bags": "cameras lenses", "dresses": "sandals", "womens-tops": "skirts",
-    "womens-jackets": "womens-tops", "skirts": "womens-tops", "shirts": "jeans",
-    "t-shirts": "jeans", "mens-jackets": "jeans", "jeans": "t-shirts shirts",
-    "running-shoes": "socks water-bottles fitness-trackers", "hiking-boots": "socks backpacks",
-    "socks": "running-shoes", "bedding": "cushions", "cushions": "bedding candles",
-    "lamps": "candles", "rugs": "cushions", "candles": "cushions", "pans": "knives",
-    "knives": "pans", "mugs": "coffee", "coffee-makers": "coffee mugs",
-    "coffee": "mugs coffee-makers", "yoga-mats": "water-bottles", "water-bottles": "yoga-mats",
-    "fitness-trackers": "running-shoes", "balls": "water-bottles", "toys": "books-for-kids",
-    "kids-clothing": "toys", "books-for-kids": "toys",
+    "tents": "sleeping-bags camping-stoves headlamps",
+    "sleeping-bags": "tents headlamps",
+    "camping-stoves": "tents mugs",
+    "backpacks": "water-bottles headlamps",
+    "headlamps": "tents backpacks",
+    "cameras": "memory-cards lenses tripods camera-bags",
+    "lenses": "cameras camera-bags",
+    "memory-cards": "cameras",
+    "tripods": "cameras",
+    "camera-bags": "cameras lenses",
+    "dresses": "sandals",
+    "womens-tops": "skirts",
+    "womens-jackets": "womens-tops",
+    "skirts": "womens-tops",
+    "shirts": "jeans",
+    "t-shirts": "jeans",
+    "mens-jackets": "jeans",
+    "jeans": "t-shirts shirts",
+    "running-shoes": "socks water-bottles fitness-trackers",
+    "hiking-boots": "socks backpacks",
+    "socks": "running-shoes",
+    "bedding": "cushions",
+    "cushions": "bedding candles",
+    "lamps": "candles",
+    "rugs": "cushions",
+    "candles": "cushions",
+    "pans": "knives",
+    "knives": "pans",
+    "mugs": "coffee",
+    "coffee-makers": "coffee mugs",
+    "coffee": "mugs coffee-makers",
+    "yoga-mats": "water-bottles",
+    "water-bottles": "yoga-mats",
+    "fitness-trackers": "running-shoes",
+    "balls": "water-bottles",
+    "toys": "books-for-kids",
+    "kids-clothing": "toys",
+    "books-for-kids": "toys",
 }
 
 
@@ -297,8 +321,11 @@ def basket(rng, scene: World, taste: Taste, viewed, size: int, at) -> list[int]:
             candidate = candidates[attempt]
         else:
             candidate = pick(rng, scene, taste, rng.choice(taste.departments), at)
-        if candidate is not None and candidate not in chosen and (
-                scene.products[candidate].created_at <= at):
+        if (
+            candidate is not None
+            and candidate not in chosen
+            and (scene.products[candidate].created_at <= at)
+        ):
             chosen.append(candidate)
     return chosen
 

@@ -47,24 +47,54 @@ LAST_NAMES = {
 }
 # code: (address format, postcode pattern with 9 for a digit and A for a letter, streets, cities)
 ADDRESSES = {
-    "GB": ("{n} {street}\n{city}\n{postcode}", "A9 9AA",
-           "High Street|Station Road|Church Lane|Victoria Road", "London|Bristol|Leeds|York"),
-    "US": ("{n} {street}\n{city} {postcode}", "99999",
-           "Main Street|Oak Avenue|Maple Drive|Park Avenue", "Chicago|Austin|Seattle|Boston"),
-    "DE": ("{street} {n}\n{postcode} {city}", "99999",
-           "Hauptstraße|Bahnhofstraße|Gartenstraße|Lindenweg", "Berlin|Hamburg|München|Köln"),
-    "FR": ("{n} {street}\n{postcode} {city}", "99999",
-           "rue de la Paix|avenue Victor Hugo|rue du Moulin|boulevard Voltaire",
-           "Paris|Lyon|Nantes|Bordeaux"),
-    "ES": ("{street} {n}\n{postcode} {city}", "99999",
-           "Calle Mayor|Calle Real|Calle del Sol|Paseo del Prado",
-           "Madrid|Valencia|Sevilla|Bilbao"),
-    "IT": ("{street} {n}\n{postcode} {city}", "99999",
-           "Via Roma|Via Garibaldi|Corso Italia|Via Dante", "Roma|Milano|Torino|Bologna"),
-    "NL": ("{street} {n}\n{postcode} {city}", "9999 AA",
-           "Kerkstraat|Dorpsstraat|Molenweg|Stationsweg", "Amsterdam|Utrecht|Rotterdam|Delft"),
-    "SE": ("{street} {n}\n{postcode} {city}", "999 99",
-           "Storgatan|Drottninggatan|Kungsgatan|Skolgatan", "Stockholm|Göteborg|Malmö|Uppsala"),
+    "GB": (
+        "{n} {street}\n{city}\n{postcode}",
+        "A9 9AA",
+        "High Street|Station Road|Church Lane|Victoria Road",
+        "London|Bristol|Leeds|York",
+    ),
+    "US": (
+        "{n} {street}\n{city} {postcode}",
+        "99999",
+        "Main Street|Oak Avenue|Maple Drive|Park Avenue",
+        "Chicago|Austin|Seattle|Boston",
+    ),
+    "DE": (
+        "{street} {n}\n{postcode} {city}",
+        "99999",
+        "Hauptstraße|Bahnhofstraße|Gartenstraße|Lindenweg",
+        "Berlin|Hamburg|München|Köln",
+    ),
+    "FR": (
+        "{n} {street}\n{postcode} {city}",
+        "99999",
+        "rue de la Paix|avenue Victor Hugo|rue du Moulin|boulevard Voltaire",
+        "Paris|Lyon|Nantes|Bordeaux",
+    ),
+    "ES": (
+        "{street} {n}\n{postcode} {city}",
+        "99999",
+        "Calle Mayor|Calle Real|Calle del Sol|Paseo del Prado",
+        "Madrid|Valencia|Sevilla|Bilbao",
+    ),
+    "IT": (
+        "{street} {n}\n{postcode} {city}",
+        "99999",
+        "Via Roma|Via Garibaldi|Corso Italia|Via Dante",
+        "Roma|Milano|Torino|Bologna",
+    ),
+    "NL": (
+        "{street} {n}\n{postcode} {city}",
+        "9999 AA",
+        "Kerkstraat|Dorpsstraat|Molenweg|Stationsweg",
+        "Amsterdam|Utrecht|Rotterdam|Delft",
+    ),
+    "SE": (
+        "{street} {n}\n{postcode} {city}",
+        "999 99",
+        "Storgatan|Drottninggatan|Kungsgatan|Skolgatan",
+        "Stockholm|Göteborg|Malmö|Uppsala",
+    ),
 }
 COLOURS = list(dict.fromkeys(c for spec in CATEGORIES.values() for c in weighted(spec[4])[0]))
 AUDIENCE_BOOST = {"women": {"women": 3.0, "men": 0.2}, "men": {"men": 3.0, "women": 0.2}}
@@ -121,8 +151,10 @@ def shoppers(rng, count: int, since: datetime) -> list[DemoShopper]:
 
 
 def guests(rng, count: int) -> list[Guest]:
-    return [Guest(code, taste(rng, code, rng.choice(["women", "men"])))
-            for code in (country(rng) for _ in range(count))]
+    return [
+        Guest(code, taste(rng, code, rng.choice(["women", "men"])))
+        for code in (country(rng) for _ in range(count))
+    ]
 
 
 def country(rng) -> str:
@@ -133,9 +165,14 @@ def country(rng) -> str:
 def shopper(rng, index: int, code: str, since: datetime) -> DemoShopper:
     first, last, audience = person(rng, code)
     return DemoShopper(
-        index=index, username=f"shopper{index + 1:04d}", first_name=first, last_name=last,
-        email=f"{slugify(first)}.{slugify(last)}.{index + 1}@example.com", country=code,
-        address=address(rng, code), taste=taste(rng, code, audience),
+        index=index,
+        username=f"shopper{index + 1:04d}",
+        first_name=first,
+        last_name=last,
+        email=f"{slugify(first)}.{slugify(last)}.{index + 1}@example.com",
+        country=code,
+        address=address(rng, code),
+        taste=taste(rng, code, audience),
         activity=rng.gammavariate(1.5, 1 / 1.5),
         joined_at=since - timedelta(seconds=rng.randrange(600 * 86400)),
     )
@@ -164,8 +201,12 @@ def address(rng, code: str) -> str:
         str(rng.randrange(10)) if c == "9" else chr(65 + rng.randrange(26)) if c == "A" else c
         for c in pattern
     )
-    return layout.format(n=rng.randint(1, 180), street=rng.choice(streets.split("|")),
-                         city=rng.choice(cities.split("|")), postcode=postcode)
+    return layout.format(
+        n=rng.randint(1, 180),
+        street=rng.choice(streets.split("|")),
+        city=rng.choice(cities.split("|")),
+        postcode=postcode,
+    )
 
 
 def taste(rng, code: str, audience: str) -> Taste:
@@ -174,7 +215,9 @@ def taste(rng, code: str, audience: str) -> Taste:
     return Taste(
         colours=distinct(rng, colour_weights(code), rng.randint(2, 3)),
         materials=distinct(rng, material_weights(departments), rng.randint(1, 2)),
-        departments=departments, price_level=rng.betavariate(2, 2), audience=audience,
+        departments=departments,
+        price_level=rng.betavariate(2, 2),
+        audience=audience,
     )
 
 
@@ -204,10 +247,12 @@ def country_weights() -> Weights:
 def department_weights(code: str, audience: str) -> Weights:
     """Weight 1 per department, times the country's factor (``"home*3"``) and the audience's."""
     factors = dict(zip(*weighted(COUNTRIES[code][1]), strict=True))
-    return cumulative({
-        department: factors.get(department, 1) * AUDIENCE_BOOST[audience].get(department, 1)
-        for department in DEPARTMENTS
-    })
+    return cumulative(
+        {
+            department: factors.get(department, 1) * AUDIENCE_BOOST[audience].get(department, 1)
+            for department in DEPARTMENTS
+        }
+    )
 
 
 @cache

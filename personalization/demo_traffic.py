@@ -26,9 +26,15 @@ from .models import Algorithm, Band, Event, Placement
 # Made-up chances that one impression of a band is clicked, so the demo's bands differ
 # believably: what sits beside a product is clicked more than a generic home-page row.
 APPEAL = {
-    Algorithm.RECENTLY_VIEWED: 0.05, Algorithm.FOR_YOU: 0.045, Algorithm.DEALS: 0.03,
-    Algorithm.BEST_SELLERS: 0.03, Algorithm.TRENDING: 0.02, Algorithm.NEAR_YOU: 0.02,
-    Algorithm.BOUGHT_TOGETHER: 0.08, Algorithm.ALSO_VIEWED: 0.06, Algorithm.SIMILAR: 0.04,
+    Algorithm.RECENTLY_VIEWED: 0.05,
+    Algorithm.FOR_YOU: 0.045,
+    Algorithm.DEALS: 0.03,
+    Algorithm.BEST_SELLERS: 0.03,
+    Algorithm.TRENDING: 0.02,
+    Algorithm.NEAR_YOU: 0.02,
+    Algorithm.BOUGHT_TOGETHER: 0.08,
+    Algorithm.ALSO_VIEWED: 0.06,
+    Algorithm.SIMILAR: 0.04,
     Algorithm.SIMILAR_FACTORS: 0.04,
 }
 # Bands shown only to a shopper the shop knows (personal ones need history or an account).
@@ -36,8 +42,17 @@ KNOWN_ONLY = {Algorithm.RECENTLY_VIEWED, Algorithm.FOR_YOU, Algorithm.DEALS}
 HOME_BEFORE = timedelta(seconds=20)
 CLICK_BEFORE = timedelta(seconds=2)
 BATCH_SIZE = 5000
-COLUMNS = ["kind", "session_key", "user_id", "product_id", "band_id", "country", "page",
-           "quantity", "created_at"]
+COLUMNS = [
+    "kind",
+    "session_key",
+    "user_id",
+    "product_id",
+    "band_id",
+    "country",
+    "page",
+    "quantity",
+    "created_at",
+]
 
 
 @dataclass(frozen=True)
@@ -55,8 +70,9 @@ class Visit:
     views: tuple[tuple[int, datetime], ...]  # (product id, when), in time order
 
 
-def band_traffic(rng: random.Random, visits: Iterable[Visit],
-                 bands: list[ShownBand]) -> Iterator[dict]:
+def band_traffic(
+    rng: random.Random, visits: Iterable[Visit], bands: list[ShownBand]
+) -> Iterator[dict]:
     """Impression and click event dicts for ``visits``, visit by visit.
 
     Home bands (known shoppers' own only for visitors with an account) are shown once before
@@ -73,16 +89,25 @@ def band_traffic(rng: random.Random, visits: Iterable[Visit],
         for product_id, when in visit.views:
             clicked = next((b for b in shown if rng.random() < APPEAL.get(b.algorithm, 0)), None)
             if clicked is not None:
-                yield _event(visit, Event.Kind.CLICK, clicked, product_id, page,
-                             when - CLICK_BEFORE)
+                yield _event(
+                    visit, Event.Kind.CLICK, clicked, product_id, page, when - CLICK_BEFORE
+                )
             shown, page = product, "product"
             yield from (_event(visit, Event.Kind.IMPRESSION, b, None, page, when) for b in shown)
 
 
 def _event(visit: Visit, kind: str, band: ShownBand, product_id, page: str, at) -> dict:
-    return {"kind": kind, "session_key": visit.key, "user_id": visit.user_id,
-            "product_id": product_id, "band_id": band.pk, "country": visit.country,
-            "page": page, "quantity": 1, "created_at": at}
+    return {
+        "kind": kind,
+        "session_key": visit.key,
+        "user_id": visit.user_id,
+        "product_id": product_id,
+        "band_id": band.pk,
+        "country": visit.country,
+        "page": page,
+        "quantity": 1,
+        "created_at": at,
+    }
 
 
 def stored_visits() -> list[Visit]:
@@ -90,12 +115,20 @@ def stored_visits() -> list[Visit]:
     demo = set(Product.objects.filter(sku__startswith=SKU_PREFIX).values_list("pk", flat=True))
     # Filtered and sorted here: right after seeding, the tables have no statistics yet and the
     # planner's join of events and products takes seconds.
-    views = sorted((row for row in Event.objects.filter(kind=Event.Kind.VIEW).values_list(
-        "session_key", "created_at", "pk", "user_id", "country", "product_id")
-        if row[5] in demo), key=lambda row: row[:3])
-    return [Visit(key, rows[0][3], rows[0][4], tuple((row[5], row[1]) for row in rows))
-            for key, rows in ((key, list(rows)) for key, rows in groupby(
-                views, key=lambda row: row[0]))]
+    views = sorted(
+        (
+            row
+            for row in Event.objects.filter(kind=Event.Kind.VIEW).values_list(
+                "session_key", "created_at", "pk", "user_id", "country", "product_id"
+            )
+            if row[5] in demo
+        ),
+        key=lambda row: row[:3],
+    )
+    return [
+        Visit(key, rows[0][3], rows[0][4], tuple((row[5], row[1]) for row in rows))
+        for key, rows in ((key, list(rows)) for key, rows in groupby(views, key=lambda row: row[0]))
+    ]
 
 
 def write_band_traffic(seed: int) -> int:
@@ -103,15 +136,22 @@ def write_band_traffic(seed: int) -> int:
     return how many events were written. Run once after seeding: ``delete_demo_behaviour``
     removes these events with the visits. On PostgreSQL through COPY: 125,000 rows take about
     a second, against twenty through ``bulk_create`` on the demo's machine."""
-    bands = [ShownBand(b.pk, b.placement, b.algorithm) for b in Band.objects.filter(
-        is_enabled=True, variant_test__isnull=True).order_by("position", "pk")]
+    bands = [
+        ShownBand(b.pk, b.placement, b.algorithm)
+        for b in Band.objects.filter(is_enabled=True, variant_test__isnull=True).order_by(
+            "position", "pk"
+        )
+    ]
     rows = band_traffic(random.Random(f"{seed}:band-traffic"), stored_visits(), bands)
     if connection.vendor != "postgresql":
-        return len(Event.objects.bulk_create((Event(**row) for row in rows),
-                                             batch_size=BATCH_SIZE))
+        return len(Event.objects.bulk_create((Event(**row) for row in rows), batch_size=BATCH_SIZE))
     written = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {Event._meta.db_table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {Event._meta.db_table} ({', '.join(COLUMNS)}) FROM STDIN"
+        ) as copy,
+    ):
         for row in rows:
             copy.write_row([row[name] for name in COLUMNS])
             written += 1

@@ -21,8 +21,12 @@ from .models import Algorithm, Band, Evaluation
 from .recompute import Inputs, band_results
 
 logger = logging.getLogger(__name__)
-PRODUCT_ALGORITHMS = {Algorithm.BOUGHT_TOGETHER, Algorithm.ALSO_VIEWED, Algorithm.SIMILAR,
-                      Algorithm.SIMILAR_FACTORS}
+PRODUCT_ALGORITHMS = {
+    Algorithm.BOUGHT_TOGETHER,
+    Algorithm.ALSO_VIEWED,
+    Algorithm.SIMILAR,
+    Algorithm.SIMILAR_FACTORS,
+}
 PERSONAL_ALGORITHMS = {Algorithm.FOR_YOU}
 HIDE_SEED = 0
 BASELINE = "Best sellers: most units sold before the cut-off, the same list for every order"
@@ -47,7 +51,8 @@ class TrainingInputs(Inputs):
 def history_bounds() -> tuple | None:
     """The first and last times of orders that are not cancelled; None without orders."""
     found = Order.objects.exclude(status=Order.Status.CANCELLED).aggregate(
-        first=Min("created_at"), last=Max("created_at"))
+        first=Min("created_at"), last=Max("created_at")
+    )
     return None if found["first"] is None else (found["first"], found["last"])
 
 
@@ -57,21 +62,31 @@ def cutoff_problem(cutoff, bounds) -> str | None:
         return "There are no orders yet: there is nothing to evaluate on."
     first, last = bounds
     if not first < cutoff <= last:
-        return (f"The orders run from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC: "
-                "choose a cut-off with orders before it and after it.")
+        return (
+            f"The orders run from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC: "
+            "choose a cut-off with orders before it and after it."
+        )
     return None
 
 
 def snapshot(band) -> dict:
     """What an evaluation records of a band: who it is and its tuning."""
-    return {"id": band.pk, "slug": band.slug, "title": band.title,
-            **{name: getattr(band, name) for name in TUNING}}
+    return {
+        "id": band.pk,
+        "slug": band.slug,
+        "title": band.title,
+        **{name: getattr(band, name) for name in TUNING},
+    }
 
 
 def evaluated_band(found: dict, k: int) -> Band:
     """An unsaved band tuned as ``found`` (a ``snapshot``), keeping at least ``k`` items."""
-    band = Band(pk=found["id"], slug=found["slug"], title=found["title"],
-                **{name: found[name] for name in TUNING})
+    band = Band(
+        pk=found["id"],
+        slug=found["slug"],
+        title=found["title"],
+        **{name: found[name] for name in TUNING},
+    )
     band.item_count = max(band.item_count, k)
     return band
 
@@ -81,7 +96,8 @@ def run(evaluation_id: int) -> None:
     for bad data). Running it again recomputes the same results."""
     evaluation = Evaluation.objects.get(pk=evaluation_id)
     Evaluation.objects.filter(pk=evaluation.pk).update(
-        status=Evaluation.Status.RUNNING, started_at=timezone.now(), message="")
+        status=Evaluation.Status.RUNNING, started_at=timezone.now(), message=""
+    )
     outcome = {"status": Evaluation.Status.DONE, "message": ""}
     try:
         outcome["results"] = evaluate(evaluation.cutoff, evaluation.k, evaluation.parameters)
@@ -89,8 +105,11 @@ def run(evaluation_id: int) -> None:
         outcome.update(status=Evaluation.Status.FAILED, message=str(error), results=[])
     except Exception as error:
         logger.exception("Evaluation %s failed", evaluation.pk)
-        outcome.update(status=Evaluation.Status.FAILED, results=[],
-                       message=f"The evaluation failed: {type(error).__name__}: {error}")
+        outcome.update(
+            status=Evaluation.Status.FAILED,
+            results=[],
+            message=f"The evaluation failed: {type(error).__name__}: {error}",
+        )
     Evaluation.objects.filter(pk=evaluation.pk).update(finished_at=timezone.now(), **outcome)
 
 
@@ -108,8 +127,10 @@ def evaluate(cutoff, k: int, parameters: dict) -> list[dict]:
     baseline = metrics.baseline_list(before)
     bands = [evaluated_band(found, k) for found in parameters["bands"]]
     run_inputs = TrainingInputs([band for band in bands if not band.is_live], cutoff)
-    found = [_judge(tuning, band, run_inputs, cases, baseline, k)
-             for tuning, band in zip(parameters["bands"], bands, strict=True)]
+    found = [
+        _judge(tuning, band, run_inputs, cases, baseline, k)
+        for tuning, band in zip(parameters["bands"], bands, strict=True)
+    ]
     return sorted(found, key=_lift, reverse=True)
 
 
@@ -121,21 +142,27 @@ def _judge(tuning: dict, band, run_inputs, cases, baseline, k) -> dict:
     lists = metrics.ranked_lists(band_results(band, run=run_inputs))
     if band.algorithm in PRODUCT_ALGORITHMS:
         hidden = metrics.hidden_items(cases, HIDE_SEED)
-        judged = metrics.judge_hidden(hidden, lists, lambda pid: context("product", pid),
-                                      baseline, k)
+        judged = metrics.judge_hidden(
+            hidden, lists, lambda pid: context("product", pid), baseline, k
+        )
         protocol = "hidden item"
     else:
         chosen = _population(band, run_inputs, cases)
-        judged = metrics.judge_orders(chosen, _contexts(band, chosen, lists), lists, baseline,
-                                      k)
+        judged = metrics.judge_orders(chosen, _contexts(band, chosen, lists), lists, baseline, k)
         protocol = "orders"
     band_scores, plain = judged
     note = "" if lists else "No results as of the cut-off: its look-back window holds no data."
     if not band_scores.cases:
         note = "No later order fits this band's protocol."
-    return {**row, "protocol": protocol, "cases": band_scores.cases,
-            "covered": band_scores.covered, "scores": _figures(band_scores),
-            "baseline": _figures(plain), "note": note}
+    return {
+        **row,
+        "protocol": protocol,
+        "cases": band_scores.cases,
+        "covered": band_scores.covered,
+        "scores": _figures(band_scores),
+        "baseline": _figures(plain),
+        "note": note,
+    }
 
 
 def _population(band, run_inputs, cases):
@@ -177,5 +204,3 @@ def _lift(row: dict) -> float:
     plain = row["baseline"]["hit_rate"]
     mine = row["scores"]["hit_rate"]
     return mine / plain if plain else (float("inf") if mine else 0.0)
-
-

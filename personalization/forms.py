@@ -7,26 +7,37 @@ from shop.models import Category, Product
 
 from .models import Algorithm, Band, Placement
 
-PRODUCT_ALGORITHMS = {Algorithm.BOUGHT_TOGETHER, Algorithm.ALSO_VIEWED, Algorithm.SIMILAR,
-                      Algorithm.SIMILAR_FACTORS}
+PRODUCT_ALGORITHMS = {
+    Algorithm.BOUGHT_TOGETHER,
+    Algorithm.ALSO_VIEWED,
+    Algorithm.SIMILAR,
+    Algorithm.SIMILAR_FACTORS,
+}
 
 
 class PreviewForm(forms.Form):
     """Who to preview a band as, and on what page. Empty shopper: an anonymous visitor."""
 
     shopper = forms.ModelChoiceField(
-        queryset=get_user_model().objects.all(), required=False, widget=forms.TextInput,
+        queryset=get_user_model().objects.all(),
+        required=False,
+        widget=forms.TextInput,
         help_text="User id; leave empty for an anonymous visitor.",
         error_messages={"invalid_choice": "No shopper has that id."},
     )
     product = forms.ModelChoiceField(
-        queryset=Product.objects.all(), required=False, widget=forms.TextInput,
+        queryset=Product.objects.all(),
+        required=False,
+        widget=forms.TextInput,
         help_text="Product id, for bands on product pages.",
         error_messages={"invalid_choice": "No product has that id."},
     )
     category = forms.ModelChoiceField(
-        queryset=Category.objects.all(), required=False, to_field_name="slug",
-        widget=forms.TextInput, help_text="Category slug, for category pages.",
+        queryset=Category.objects.all(),
+        required=False,
+        to_field_name="slug",
+        widget=forms.TextInput,
+        help_text="Category slug, for category pages.",
         error_messages={"invalid_choice": "No category has that slug."},
     )
     country = LazyTypedChoiceField(choices=[("", "—"), *countries], required=False)
@@ -37,8 +48,11 @@ class PreviewForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if (self.band.algorithm in PRODUCT_ALGORITHMS and self.band.placement == Placement.PRODUCT
-                and not data.get("product")):
+        if (
+            self.band.algorithm in PRODUCT_ALGORITHMS
+            and self.band.placement == Placement.PRODUCT
+            and not data.get("product")
+        ):
             self.add_error("product", "This band depends on the product on the page: give one.")
         return data
 

@@ -22,8 +22,9 @@ CHUNK_ROWS = 500_000
 SPOOL_BYTES = 64 * 2**20
 
 
-def frame(queryset, columns: dict[str, str], *, datetimes=(), floats=(),
-          categories=()) -> pd.DataFrame:
+def frame(
+    queryset, columns: dict[str, str], *, datetimes=(), floats=(), categories=()
+) -> pd.DataFrame:
     """Run ``queryset.values_list(*columns.values())`` and return its rows as a DataFrame.
 
     ``columns`` maps frame column names to field paths. Datetime columns become UTC
@@ -34,8 +35,11 @@ def frame(queryset, columns: dict[str, str], *, datetimes=(), floats=(),
     """
     sql, params = queryset.values_list(*columns.values()).query.sql_with_params()
     names = list(columns)
-    chunks = (_copied(sql, params, names, floats) if connection.vendor == "postgresql"
-              else _fetched(sql, params, names))
+    chunks = (
+        _copied(sql, params, names, floats)
+        if connection.vendor == "postgresql"
+        else _fetched(sql, params, names)
+    )
     coders = {name: _Coder() for name in categories}
     parts = [_compact(chunk, datetimes, floats, coders) for chunk in chunks]
     if not parts:
@@ -66,8 +70,10 @@ class _Coder:
     def codes(self, values: pd.Series) -> np.ndarray:
         """Each value's number (-1 for a missing one)."""
         found, distinct = pd.factorize(values)
-        numbers = np.array([self.numbers.setdefault(value, len(self.numbers))
-                            for value in distinct], dtype=np.int32)
+        numbers = np.array(
+            [self.numbers.setdefault(value, len(self.numbers)) for value in distinct],
+            dtype=np.int32,
+        )
         return np.where(found >= 0, numbers[np.maximum(found, 0)] if len(numbers) else -1, -1)
 
     def categorical(self, codes: np.ndarray) -> pd.Categorical:
@@ -90,8 +96,7 @@ def _copied(sql, params, names, floats):
     # COPY sends one message per row, so the loop below runs millions of times: it only
     # appends to a spooled file, which pandas then parses in C, a chunk at a time.
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-        with raw.cursor() as cursor, cursor.copy(
-                f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+        with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
             write = spool.write
             for block in copy:
                 write(block)
@@ -99,9 +104,14 @@ def _copied(sql, params, names, floats):
             return
         spool.seek(0)
         # Only numeric columns read an empty field as NULL; an empty text stays "".
-        yield from pd.read_csv(spool, names=names, header=None, keep_default_na=False,
-                               na_values={name: [""] for name in floats},
-                               chunksize=CHUNK_ROWS)
+        yield from pd.read_csv(
+            spool,
+            names=names,
+            header=None,
+            keep_default_na=False,
+            na_values={name: [""] for name in floats},
+            chunksize=CHUNK_ROWS,
+        )
 
 
 def order_lines(*, since=None) -> pd.DataFrame:
@@ -109,11 +119,21 @@ def order_lines(*, since=None) -> pd.DataFrame:
     lines = OrderLine.objects.exclude(order__status="cancelled")
     if since is not None:
         lines = lines.filter(order__created_at__gte=since)
-    return frame(lines, {
-        "order_id": "order_id", "product_id": "product_id", "quantity": "quantity",
-        "price": "unit_price", "created_at": "order__created_at", "user_id": "order__user_id",
-        "session_key": "order__session_key", "country": "order__country",
-    }, datetimes=["created_at"], floats=["price", "user_id"])
+    return frame(
+        lines,
+        {
+            "order_id": "order_id",
+            "product_id": "product_id",
+            "quantity": "quantity",
+            "price": "unit_price",
+            "created_at": "order__created_at",
+            "user_id": "order__user_id",
+            "session_key": "order__session_key",
+            "country": "order__country",
+        },
+        datetimes=["created_at"],
+        floats=["price", "user_id"],
+    )
 
 
 def events(kinds, *, since=None) -> pd.DataFrame:
@@ -124,24 +144,38 @@ def events(kinds, *, since=None) -> pd.DataFrame:
     text (BENCHMARKS.md, input frames); the frame has the usual columns either way.
     """
     found = Event.objects.filter(kind__in=kinds, product__isnull=False).annotate(
-        kind_code=Case(*(When(kind=kind, then=Value(code)) for code, kind in enumerate(kinds)),
-                       output_field=IntegerField()))
+        kind_code=Case(
+            *(When(kind=kind, then=Value(code)) for code, kind in enumerate(kinds)),
+            output_field=IntegerField(),
+        )
+    )
     if since is not None:
         found = found.filter(created_at__gte=since)
-    columns = {"session_key": "session_key", "user_id": "user_id", "product_id": "product_id",
-               "kind": "kind_code", "created_at": "created_at"}
+    columns = {
+        "session_key": "session_key",
+        "user_id": "user_id",
+        "product_id": "product_id",
+        "kind": "kind_code",
+        "created_at": "created_at",
+    }
     epochs = connection.vendor == "postgresql"
     if epochs:
-        found = found.annotate(epoch=Cast(Floor(Extract("created_at", "epoch")),
-                                          BigIntegerField()))
+        found = found.annotate(epoch=Cast(Floor(Extract("created_at", "epoch")), BigIntegerField()))
         columns["created_at"] = "epoch"
-    loaded = frame(found, columns, datetimes=[] if epochs else ["created_at"],
-                   floats=["user_id"], categories=["session_key"])
+    loaded = frame(
+        found,
+        columns,
+        datetimes=[] if epochs else ["created_at"],
+        floats=["user_id"],
+        categories=["session_key"],
+    )
     if epochs:
-        loaded["created_at"] = pd.to_datetime(loaded["created_at"].astype("int64"), unit="s",
-                                              utc=True)
-    loaded["kind"] = pd.Categorical.from_codes(loaded["kind"].astype("int64"),
-                                               categories=list(kinds))
+        loaded["created_at"] = pd.to_datetime(
+            loaded["created_at"].astype("int64"), unit="s", utc=True
+        )
+    loaded["kind"] = pd.Categorical.from_codes(
+        loaded["kind"].astype("int64"), categories=list(kinds)
+    )
     return loaded
 
 
@@ -149,11 +183,21 @@ def products(*, active_only=True) -> pd.DataFrame:
     """The catalog's attributes; ``department_id`` is the category's parent (or itself)."""
     found = Product.objects.active() if active_only else Product.objects.all()
     found = found.annotate(department=Coalesce(F("category__parent_id"), F("category_id")))
-    return frame(found, {
-        "product_id": "id", "name": "name", "category_id": "category_id",
-        "department_id": "department", "colour_id": "colour_id", "material_id": "material_id",
-        "price": "price", "compare_at_price": "compare_at_price", "stock": "stock",
-    }, floats=["price", "compare_at_price"])
+    return frame(
+        found,
+        {
+            "product_id": "id",
+            "name": "name",
+            "category_id": "category_id",
+            "department_id": "department",
+            "colour_id": "colour_id",
+            "material_id": "material_id",
+            "price": "price",
+            "compare_at_price": "compare_at_price",
+            "stock": "stock",
+        },
+        floats=["price", "compare_at_price"],
+    )
 
 
 def attribute_names() -> dict[tuple[str, int], str]:
@@ -164,6 +208,7 @@ def attribute_names() -> dict[tuple[str, int], str]:
         if parent_id is None:
             names[("department", category_id)] = name
     names.update({("colour", pk): name for pk, name in Colour.objects.values_list("id", "name")})
-    names.update({("material", pk): name
-                  for pk, name in Material.objects.values_list("id", "name")})
+    names.update(
+        {("material", pk): name for pk, name in Material.objects.values_list("id", "name")}
+    )
     return names

@@ -44,21 +44,33 @@ class DaysForm(forms.Form):
         """``query`` with the default days filled in where it has none, so the form shows
         the days it uses."""
         today = timezone.now().astimezone(UTC).date()
-        return {"start": (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(),
-                "end": today.isoformat(),
-                **{name: query[name] for name in ("start", "end") if query.get(name)}}
+        return {
+            "start": (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(),
+            "end": today.isoformat(),
+            **{name: query[name] for name in ("start", "end") if query.get(name)},
+        }
 
 
 class EvaluateForm(forms.Form):
     """An evaluation's cut-off day and K; the cut-off must leave orders on both sides."""
 
-    cutoff = forms.DateField(widget=DATE, label="Cut-off",
-                             help_text="Train on what happened before this day (midnight UTC); "
-                                       "judge on the orders placed from it on.")
-    k = forms.IntegerField(label="K", initial=10, help_text="How many items each list shows.",
-                           error_messages={"min_value": "K must be from 1 to 100.",
-                                           "max_value": "K must be from 1 to 100."},
-                           min_value=1, max_value=100)
+    cutoff = forms.DateField(
+        widget=DATE,
+        label="Cut-off",
+        help_text="Train on what happened before this day (midnight UTC); "
+        "judge on the orders placed from it on.",
+    )
+    k = forms.IntegerField(
+        label="K",
+        initial=10,
+        help_text="How many items each list shows.",
+        error_messages={
+            "min_value": "K must be from 1 to 100.",
+            "max_value": "K must be from 1 to 100.",
+        },
+        min_value=1,
+        max_value=100,
+    )
 
     def __init__(self, *args, bounds, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,23 +91,33 @@ class EvaluateForm(forms.Form):
 class StartTestForm(forms.Form):
     """A test of ``band`` against a variant; empty tuning fields keep the control's value."""
 
-    band = forms.ModelChoiceField(queryset=Band.objects.filter(variant_test__isnull=True),
-                                  label="Control band (A)")
+    band = forms.ModelChoiceField(
+        queryset=Band.objects.filter(variant_test__isnull=True), label="Control band (A)"
+    )
     variant_share = forms.IntegerField(
-        label="Visitors who see the variant (%)", initial=50, min_value=1, max_value=99,
-        error_messages={"min_value": "The split must be between 1 and 99 percent.",
-                        "max_value": "The split must be between 1 and 99 percent."})
-    algorithm = forms.ChoiceField(required=False,
-                                  choices=[("", "— same as the control —")]
-                                  + Band._meta.get_field("algorithm").choices)
+        label="Visitors who see the variant (%)",
+        initial=50,
+        min_value=1,
+        max_value=99,
+        error_messages={
+            "min_value": "The split must be between 1 and 99 percent.",
+            "max_value": "The split must be between 1 and 99 percent.",
+        },
+    )
+    algorithm = forms.ChoiceField(
+        required=False,
+        choices=[("", "— same as the control —")] + Band._meta.get_field("algorithm").choices,
+    )
     item_count = forms.IntegerField(required=False, min_value=1, max_value=48)
     lookback_days = forms.IntegerField(required=False, min_value=1, max_value=3650)
     min_support = forms.IntegerField(required=False, min_value=1, max_value=100_000)
     metric = forms.ChoiceField(required=False, choices=[("", "— same —"), *Band.Metric.choices])
-    count_by = forms.ChoiceField(required=False,
-                                 choices=[("", "— same —"), *Band.CountBy.choices])
-    options = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text='e.g. {"factors": 128}; empty: the control\'s options.')
+    count_by = forms.ChoiceField(required=False, choices=[("", "— same —"), *Band.CountBy.choices])
+    options = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text='e.g. {"factors": 128}; empty: the control\'s options.',
+    )
 
     def clean_options(self):
         text = self.cleaned_data["options"].strip()
@@ -116,11 +138,15 @@ class StartTestForm(forms.Form):
             return data
         if ABTest.objects.filter(band=band, ended_at__isnull=True).exists():
             raise forms.ValidationError("This band already has a running test: end it first.")
-        data["tuning"] = {name: data[name] if data.get(name) not in ("", None)
-                          else getattr(band, name) for name in TUNING}
+        data["tuning"] = {
+            name: data[name] if data.get(name) not in ("", None) else getattr(band, name)
+            for name in TUNING
+        }
         if all(data["tuning"][name] == getattr(band, name) for name in TUNING):
-            raise forms.ValidationError("The variant is tuned exactly like the control: change "
-                                        "its algorithm or a parameter.")
+            raise forms.ValidationError(
+                "The variant is tuned exactly like the control: change "
+                "its algorithm or a parameter."
+            )
         return data
 
 

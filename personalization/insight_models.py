@@ -20,8 +20,11 @@ class BandDayQuerySet(models.QuerySet):
         many were written. Running it twice with the same rows leaves the same table; a band
         deleted meanwhile is skipped."""
         with transaction.atomic():
-            bands = set(Band.objects.filter(pk__in={row["band_id"] for row in rows})
-                        .values_list("pk", flat=True))
+            bands = set(
+                Band.objects.filter(pk__in={row["band_id"] for row in rows}).values_list(
+                    "pk", flat=True
+                )
+            )
             self.filter(day__range=(first, last)).delete()
             kept = [BandDay(**row) for row in rows if row["band_id"] in bands]
             self.bulk_create(kept, batch_size=2000)
@@ -35,15 +38,15 @@ class BandDay(models.Model):
     """
 
     # The unique constraint's index starts with the band: no index of its own.
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="days",
-                             db_index=False)
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="days", db_index=False)
     day = models.DateField()
     impressions = models.PositiveIntegerField(default=0)
     clicks = models.PositiveIntegerField(default=0)
     carts = models.PositiveIntegerField("add-to-carts after a click", default=0)
     orders = models.PositiveIntegerField("orders after a click", default=0)
-    revenue = models.DecimalField("revenue after a click", max_digits=14, decimal_places=2,
-                                  default=0)
+    revenue = models.DecimalField(
+        "revenue after a click", max_digits=14, decimal_places=2, default=0
+    )
     computed_at = models.DateTimeField(default=timezone.now)
 
     objects = BandDayQuerySet.as_manager()
@@ -73,10 +76,12 @@ class Evaluation(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    cutoff = models.DateTimeField(help_text="Trained on what happened before; judged on the "
-                                            "orders placed after.")
-    k = models.PositiveSmallIntegerField("K", validators=[MinValueValidator(1),
-                                                          MaxValueValidator(100)])
+    cutoff = models.DateTimeField(
+        help_text="Trained on what happened before; judged on the orders placed after."
+    )
+    k = models.PositiveSmallIntegerField(
+        "K", validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
     parameters = models.JSONField(default=dict)
     results = models.JSONField(default=list)
     message = models.TextField(blank=True)
@@ -100,10 +105,26 @@ def new_salt() -> str:
 
 # What a variant may change; everything else (title, placement, exclusions, pins, blocks,
 # fallback, schedule) is copied from the control, so only the tuning is tested.
-TUNING = ["algorithm", "item_count", "lookback_days", "min_support", "metric", "count_by",
-          "options"]
-COPIED = ["title", "placement", "position", "exclude_out_of_stock", "exclude_purchased",
-          "exclude_current", "fallback_id", "min_items", "schedule_id"]
+TUNING = [
+    "algorithm",
+    "item_count",
+    "lookback_days",
+    "min_support",
+    "metric",
+    "count_by",
+    "options",
+]
+COPIED = [
+    "title",
+    "placement",
+    "position",
+    "exclude_out_of_stock",
+    "exclude_purchased",
+    "exclude_current",
+    "fallback_id",
+    "min_items",
+    "schedule_id",
+]
 
 
 class ABTestQuerySet(models.QuerySet):
@@ -113,8 +134,7 @@ class ABTestQuerySet(models.QuerySet):
         visitors. The caller checks that ``band`` has no running test and is no variant."""
         copied = {name: getattr(band, name) for name in [*COPIED, *TUNING]}
         with transaction.atomic():
-            variant = Band(**{**copied, **tuning}, slug=self._variant_slug(band),
-                           is_enabled=True)
+            variant = Band(**{**copied, **tuning}, slug=self._variant_slug(band), is_enabled=True)
             variant.save()
             variant.pinned_products.set(band.pinned_products.all())
             variant.blocked_products.set(band.blocked_products.all())
@@ -122,8 +142,11 @@ class ABTestQuerySet(models.QuerySet):
             return self.create(band=band, variant=variant, variant_share=share)
 
     def _variant_slug(self, band) -> str:
-        taken = set(Band.objects.filter(slug__startswith=f"{band.slug[:50]}-b").values_list(
-            "slug", flat=True))
+        taken = set(
+            Band.objects.filter(slug__startswith=f"{band.slug[:50]}-b").values_list(
+                "slug", flat=True
+            )
+        )
         number = 1
         while f"{band.slug[:50]}-b{number}" in taken:
             number += 1
@@ -142,10 +165,12 @@ class ABTest(models.Model):
         CONTROL = "control", "Control (A)"
         VARIANT = "variant", "Variant (B)"
 
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="ab_tests",
-                             verbose_name="control band (A)")
-    variant = models.OneToOneField(Band, on_delete=models.CASCADE, related_name="variant_test",
-                                   verbose_name="variant band (B)")
+    band = models.ForeignKey(
+        Band, on_delete=models.CASCADE, related_name="ab_tests", verbose_name="control band (A)"
+    )
+    variant = models.OneToOneField(
+        Band, on_delete=models.CASCADE, related_name="variant_test", verbose_name="variant band (B)"
+    )
     variant_share = models.PositiveSmallIntegerField(
         "visitors who see the variant (%)",
         validators=[MinValueValidator(1), MaxValueValidator(99)],
@@ -161,11 +186,15 @@ class ABTest(models.Model):
         verbose_name = "A/B test"
         ordering = ["-started_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["band"], condition=models.Q(ended_at__isnull=True),
-                                    name="one_running_test_per_band"),
-            models.CheckConstraint(condition=models.Q(variant_share__gte=1,
-                                                      variant_share__lte=99),
-                                   name="variant_share_1_to_99"),
+            models.UniqueConstraint(
+                fields=["band"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_running_test_per_band",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(variant_share__gte=1, variant_share__lte=99),
+                name="variant_share_1_to_99",
+            ),
         ]
 
     def __str__(self):

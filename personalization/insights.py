@@ -21,8 +21,16 @@ FIGURES = ["impressions", "clicks", "carts", "orders", "revenue"]
 COLUMNS = ["band_id", "day", *FIGURES]
 
 
-def daily_figures(impressions: pd.DataFrame, clicks: pd.DataFrame, carts: pd.DataFrame,
-                  lines: pd.DataFrame, *, start, end, window: pd.Timedelta) -> pd.DataFrame:
+def daily_figures(
+    impressions: pd.DataFrame,
+    clicks: pd.DataFrame,
+    carts: pd.DataFrame,
+    lines: pd.DataFrame,
+    *,
+    start,
+    end,
+    window: pd.Timedelta,
+) -> pd.DataFrame:
     """One row per (band, day) in ``[start, end)`` with any figure, ordered by band and day.
 
     - ``impressions``: ``band_id``, ``day`` (date), ``impressions`` (already counted per day);
@@ -50,12 +58,14 @@ def daily_figures(impressions: pd.DataFrame, clicks: pd.DataFrame, carts: pd.Dat
 def _combined(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """The figures of ``parts`` summed per (band, day); a figure a part lacks counts 0."""
     if not parts:
-        return pd.DataFrame({name: pd.Series(dtype="object" if name == "day" else "int64")
-                             for name in COLUMNS}).astype({"revenue": "float64"})
+        return pd.DataFrame(
+            {name: pd.Series(dtype="object" if name == "day" else "int64") for name in COLUMNS}
+        ).astype({"revenue": "float64"})
     found = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
     found = found.groupby(["band_id", "day"], as_index=False)[FIGURES].sum(min_count=1)
-    found = found.fillna(0).astype({**dict.fromkeys(FIGURES[:-1], "int64"),
-                                    "band_id": "int64", "revenue": "float64"})
+    found = found.fillna(0).astype(
+        {**dict.fromkeys(FIGURES[:-1], "int64"), "band_id": "int64", "revenue": "float64"}
+    )
     return found.sort_values(["band_id", "day"], ignore_index=True)[COLUMNS]
 
 
@@ -70,8 +80,15 @@ def credited(clicks: pd.DataFrame, outcomes: pd.DataFrame, window: pd.Timedelta)
     left = outcomes.astype({"product_id": "int64"}).sort_values("created_at", kind="stable")
     right = clicks[["band_id", *keys, "created_at"]].astype({"product_id": "int64"})
     right = right.sort_values("created_at", kind="stable")
-    matched = pd.merge_asof(left, right, on="created_at", by=keys, direction="backward",
-                            tolerance=window, allow_exact_matches=True)
+    matched = pd.merge_asof(
+        left,
+        right,
+        on="created_at",
+        by=keys,
+        direction="backward",
+        tolerance=window,
+        allow_exact_matches=True,
+    )
     return matched.dropna(subset=["band_id"]).astype({"band_id": "int64"})
 
 
@@ -82,17 +99,20 @@ def _between(frame: pd.DataFrame, start, end) -> pd.DataFrame:
 def _per_day(frame: pd.DataFrame, **figure) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame()
-    return frame.assign(day=_days(frame["created_at"])).groupby(
-        ["band_id", "day"], as_index=False).agg(**figure)
+    return (
+        frame.assign(day=_days(frame["created_at"]))
+        .groupby(["band_id", "day"], as_index=False)
+        .agg(**figure)
+    )
 
 
 def _orders(lines: pd.DataFrame) -> pd.DataFrame:
     if lines.empty:
         return pd.DataFrame()
-    lines = lines.assign(day=_days(lines["created_at"]),
-                         revenue=lines["quantity"] * lines["price"])
+    lines = lines.assign(day=_days(lines["created_at"]), revenue=lines["quantity"] * lines["price"])
     return lines.groupby(["band_id", "day"], as_index=False).agg(
-        orders=("order_id", "nunique"), revenue=("revenue", "sum"))
+        orders=("order_id", "nunique"), revenue=("revenue", "sum")
+    )
 
 
 def _days(times: pd.Series) -> pd.Series:

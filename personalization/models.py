@@ -31,9 +31,11 @@ class EventQuerySet(models.QuerySet):
             return
         columns = list(rows[0])
         row = f"({', '.join(['%s'] * len(columns))})"
-        sql = (f"BEGIN; SET LOCAL synchronous_commit TO OFF; "
-               f"INSERT INTO {Event._meta.db_table} ({', '.join(columns)}) "
-               f"VALUES {', '.join([row] * len(rows))}; COMMIT")
+        sql = (
+            f"BEGIN; SET LOCAL synchronous_commit TO OFF; "
+            f"INSERT INTO {Event._meta.db_table} ({', '.join(columns)}) "
+            f"VALUES {', '.join([row] * len(rows))}; COMMIT"
+        )
         params = [value for found in rows for value in found.values()]
         with connection.cursor() as cursor:
             try:
@@ -58,8 +60,12 @@ class Event(models.Model):
     session_key = models.CharField(max_length=40)
     # The (user, kind, created_at) index serves lookups by user: no index of its own.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-        related_name="events", db_index=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
     )
     product = models.ForeignKey(
         "shop.Product", null=True, blank=True, on_delete=models.CASCADE, related_name="events"
@@ -137,12 +143,21 @@ class Band(models.Model):
     min_support = models.PositiveIntegerField(
         default=2, help_text="Minimum co-purchases, co-views or sales for an item to count."
     )
-    metric = models.CharField(max_length=10, choices=Metric.choices, default=Metric.LIFT,
-                              help_text="Frequently bought together: how pairs are scored.")
-    count_by = models.CharField(max_length=10, choices=CountBy.choices, default=CountBy.UNITS,
-                                help_text="Best sellers: what counts as a sale.")
+    metric = models.CharField(
+        max_length=10,
+        choices=Metric.choices,
+        default=Metric.LIFT,
+        help_text="Frequently bought together: how pairs are scored.",
+    )
+    count_by = models.CharField(
+        max_length=10,
+        choices=CountBy.choices,
+        default=CountBy.UNITS,
+        help_text="Best sellers: what counts as a sale.",
+    )
     options = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='Algorithm parameters, e.g. {"factors": 64, "iterations": 15} for ALS.',
     )
     exclude_out_of_stock = models.BooleanField(default=True)
@@ -156,19 +171,30 @@ class Band(models.Model):
     )
     is_enabled = models.BooleanField("enabled", default=True)
     fallback = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="Shown instead when this band has too few items (cold start).",
     )
     min_items = models.PositiveSmallIntegerField(
         default=2, help_text="Below this many items the fallback band is used."
     )
     schedule = models.ForeignKey(
-        "django_celery_beat.CrontabSchedule", null=True, blank=True, on_delete=models.SET_NULL,
+        "django_celery_beat.CrontabSchedule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         help_text="When to recompute (Celery beat). Empty: only on demand.",
     )
     periodic_task = models.OneToOneField(
-        "django_celery_beat.PeriodicTask", null=True, blank=True, editable=False,
-        on_delete=models.SET_NULL, related_name="band",
+        "django_celery_beat.PeriodicTask",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="band",
     )
     current_version = models.PositiveIntegerField(default=0, editable=False)
     last_version = models.PositiveIntegerField(default=0, editable=False)
@@ -246,14 +272,19 @@ class BandResultQuerySet(models.QuerySet):
             version = Band.objects.values_list("last_version", flat=True).get(pk=band.pk)
         contexts = self._write(band, version, rows)
         with transaction.atomic():
-            current = Band.objects.select_for_update().values_list(
-                "current_version", flat=True).get(pk=band.pk)
+            current = (
+                Band.objects.select_for_update()
+                .values_list("current_version", flat=True)
+                .get(pk=band.pk)
+            )
             if version < current:
                 self.filter(band=band, version=version).delete()
                 return current
             Band.objects.filter(pk=band.pk).update(
-                current_version=version, last_computed_at=timezone.now(),
-                last_duration_ms=_elapsed_ms(started), context_count=contexts,
+                current_version=version,
+                last_computed_at=timezone.now(),
+                last_duration_ms=_elapsed_ms(started),
+                context_count=contexts,
                 result_count=len(rows),
             )
             self.filter(band=band, version__lt=version).exclude(version=current).delete()
@@ -266,14 +297,20 @@ class BandResultQuerySet(models.QuerySet):
         connection = connections[self.db]
         if connection.vendor == "postgresql":
             columns = "band_id, version, context, items"
-            with connection.cursor() as cursor, cursor.cursor.copy(
-                    f"COPY {BandResult._meta.db_table} ({columns}) FROM STDIN") as copy:
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(
+                    f"COPY {BandResult._meta.db_table} ({columns}) FROM STDIN"
+                ) as copy,
+            ):
                 for ctx, items in packed:
                     copy.write_row((band.pk, version, ctx, json.dumps(items, separators=COMPACT)))
             return len(packed)
         self.bulk_create(
-            (BandResult(band=band, version=version, context=ctx, items=items)
-             for ctx, items in packed),
+            (
+                BandResult(band=band, version=version, context=ctx, items=items)
+                for ctx, items in packed
+            ),
             batch_size=2000,
         )
         return len(packed)
@@ -294,9 +331,20 @@ def packed_items(rows) -> list[tuple[str, list]]:
     ids = rows["product_id"].astype("int64").to_numpy()
     scores = rows["score"].astype("float64").to_numpy()
     reasons = rows["reason"].to_numpy(dtype=object)
-    return [(contexts[start], list(zip(ids[start:end].tolist(), scores[start:end].tolist(),
-                                       reasons[start:end].tolist(), strict=True)))
-            for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return [
+        (
+            contexts[start],
+            list(
+                zip(
+                    ids[start:end].tolist(),
+                    scores[start:end].tolist(),
+                    reasons[start:end].tolist(),
+                    strict=True,
+                )
+            ),
+        )
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
 
 
 def _elapsed_ms(started):
@@ -312,19 +360,20 @@ class BandResult(models.Model):
     """
 
     # The unique constraint's index starts with the band: no index of its own.
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="results",
-                             db_index=False)
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="results", db_index=False)
     version = models.PositiveIntegerField()
     context = models.CharField(max_length=60, blank=True)
-    items = models.JSONField(default=list, help_text="[[product id, score, reason], …], best "
-                                                     "first.")
+    items = models.JSONField(
+        default=list, help_text="[[product id, score, reason], …], best first."
+    )
 
     objects = BandResultQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["band", "version", "context"],
-                                    name="band_result_one_row_per_context"),
+            models.UniqueConstraint(
+                fields=["band", "version", "context"], name="band_result_one_row_per_context"
+            ),
         ]
 
     def __str__(self):

@@ -92,8 +92,9 @@ class Inputs:
 
     def events(self, since: datetime) -> pd.DataFrame:
         """Views and cart adds."""
-        frame = self.memo("events", lambda: inputs.events(
-            ["view", "cart_add"], since=self._from("events", since)))
+        frame = self.memo(
+            "events", lambda: inputs.events(["view", "cart_add"], since=self._from("events", since))
+        )
         return _from_on(frame, since)
 
     def products(self) -> pd.DataFrame:
@@ -132,48 +133,63 @@ def _since(band, now, windows=1):
 
 def _best_sellers(band, run):
     return best_sellers.best_sellers(
-        run.lines(_since(band, run.now)), now=run.now, days=band.lookback_days,
-        count_by=band.count_by, product_categories=run.products(), top_n=_stored_count(band),
+        run.lines(_since(band, run.now)),
+        now=run.now,
+        days=band.lookback_days,
+        count_by=band.count_by,
+        product_categories=run.products(),
+        top_n=_stored_count(band),
     )
 
 
 def _trending(band, run):
     return trending.trending(
-        run.lines(_since(band, run.now, windows=2)), now=run.now, days=band.lookback_days,
-        min_volume=band.min_support, top_n=_stored_count(band),
+        run.lines(_since(band, run.now, windows=2)),
+        now=run.now,
+        days=band.lookback_days,
+        min_volume=band.min_support,
+        top_n=_stored_count(band),
     )
 
 
 def _near_you(band, run):
     return near_you.popular_near_you(
-        run.lines(_since(band, run.now)), now=run.now, days=band.lookback_days,
-        top_n=_stored_count(band), country_names=dict(countries),
+        run.lines(_since(band, run.now)),
+        now=run.now,
+        days=band.lookback_days,
+        top_n=_stored_count(band),
+        country_names=dict(countries),
     )
 
 
 def _bought_together(band, run):
     return bought_together.co_purchases(
-        run.lines(_since(band, run.now)), min_support=band.min_support,
-        metric=band.metric, top_n=_stored_count(band),
+        run.lines(_since(band, run.now)),
+        min_support=band.min_support,
+        metric=band.metric,
+        top_n=_stored_count(band),
     )
 
 
 def _also_viewed(band, run):
     return also_viewed.also_viewed(
-        run.events(_since(band, run.now)), min_support=band.min_support,
+        run.events(_since(band, run.now)),
+        min_support=band.min_support,
         top_n=_stored_count(band),
     )
 
 
 def _similar(band, run):
-    return similar.similar_by_attributes(run.products(), top_n=_stored_count(band),
-                                         names=run.names())
+    return similar.similar_by_attributes(
+        run.products(), top_n=_stored_count(band), names=run.names()
+    )
 
 
 def _interactions(band, run) -> pd.DataFrame:
     since = _since(band, run.now)
-    return run.memo(("interactions", since), lambda: for_you.interactions(
-        run.events(since), run.lines(since)))
+    return run.memo(
+        ("interactions", since), lambda: for_you.interactions(run.events(since), run.lines(since))
+    )
 
 
 def reachable_visitors(frames: Iterable[pd.DataFrame], now: datetime) -> set[str]:
@@ -185,15 +201,20 @@ def reachable_visitors(frames: Iterable[pd.DataFrame], now: datetime) -> set[str
     for frame in frames:
         anonymous = frame["user_id"].isna()
         keys.update(f"u{int(user)}" for user in frame.loc[~anonymous, "user_id"].unique())
-        keys.update(f"s{key}" for key in frame.loc[
-            anonymous & (frame["created_at"] >= alive), "session_key"].unique() if key)
+        keys.update(
+            f"s{key}"
+            for key in frame.loc[anonymous & (frame["created_at"] >= alive), "session_key"].unique()
+            if key
+        )
     return keys
 
 
 def _visitors(band, run) -> set[str]:
     since = _since(band, run.now)
-    return run.memo(("reachable", since), lambda: reachable_visitors(
-        [run.events(since), run.lines(since)], run.now))
+    return run.memo(
+        ("reachable", since),
+        lambda: reachable_visitors([run.events(since), run.lines(since)], run.now),
+    )
 
 
 def _trained(band, run):
@@ -218,8 +239,11 @@ def _for_you(band, run):
     """Per-visitor rows leave out what the visitor already touched, so the read side rarely
     drops any: a margin above what the band shows is enough."""
     return for_you.recommended_for_you(
-        _interactions(band, run), product_names=_product_names(run), model=_trained(band, run),
-        top_n=band.item_count + PERSONAL_MARGIN, only_visitors=_visitors(band, run),
+        _interactions(band, run),
+        product_names=_product_names(run),
+        model=_trained(band, run),
+        top_n=band.item_count + PERSONAL_MARGIN,
+        only_visitors=_visitors(band, run),
         min_interactions=band.options.get("min_interactions", 2),
     ).results
 
@@ -228,8 +252,9 @@ def _similar_factors(band, run):
     model = _trained(band, run)
     if model is None:
         return empty_result()
-    return similar.similar_by_factors(np.asarray(model.model.item_factors), model.product_ids,
-                                      top_n=_stored_count(band))
+    return similar.similar_by_factors(
+        np.asarray(model.model.item_factors), model.product_ids, top_n=_stored_count(band)
+    )
 
 
 def _deals(band, run):
@@ -237,8 +262,11 @@ def _deals(band, run):
     found = _interactions(band, run)
     found = found[found["visitor"].isin(_visitors(band, run))]
     return deals.best_deals(
-        catalog, deals.affinities(found, catalog), top_n=_stored_count(band),
-        min_discount=band.options.get("min_discount", 0.05), names=run.names(),
+        catalog,
+        deals.affinities(found, catalog),
+        top_n=_stored_count(band),
+        min_discount=band.options.get("min_discount", 0.05),
+        names=run.names(),
     )
 
 

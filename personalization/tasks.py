@@ -36,27 +36,48 @@ def compute_and_store(bands, as_of: str | None = None) -> None:
     forget_cached_bands()
 
 
-@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, acks_late=True,
-             soft_time_limit=600, time_limit=660)
+@shared_task(
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+    soft_time_limit=600,
+    time_limit=660,
+)
 def recompute_band(band_id: int, as_of: str | None = None) -> None:
     """Compute a band and switch to the new results; a retry or a second run is harmless."""
     compute_and_store(computed_bands([band_id]), as_of)
 
 
-@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, acks_late=True,
-             soft_time_limit=1800, time_limit=1900)
+@shared_task(
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
 def recompute_all_bands(as_of: str | None = None) -> None:
     """Compute every enabled band in one run sharing inputs; each band switches on its own."""
     compute_and_store(computed_bands(), as_of)
 
 
-@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, acks_late=True,
-             soft_time_limit=600, time_limit=660)
+@shared_task(
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+    soft_time_limit=600,
+    time_limit=660,
+)
 def roll_up_band_figures(first: str | None = None, last: str | None = None) -> None:
     """Recompute the daily band figures from ``first`` to ``last`` (ISO dates; by default
     yesterday and today, as beat runs it hourly). Replaces whole days: a rerun is harmless."""
-    days = recent_days() if first is None else (date.fromisoformat(first),
-                                                date.fromisoformat(last or first))
+    days = (
+        recent_days()
+        if first is None
+        else (date.fromisoformat(first), date.fromisoformat(last or first))
+    )
     roll_up(*days)
 
 

@@ -43,9 +43,17 @@ def _track(request, kind, targets, *, page, quantities=None):
     visitor, session_key = request.visitor, ensure_visit_key(request)
     now = timezone.now()
     rows = [
-        {"kind": kind, "session_key": session_key, "user_id": visitor.user_id,
-         "product_id": pid, "band_id": getattr(band, "pk", None), "country": visitor.country,
-         "page": page, "quantity": (quantities or {}).get(pid, 1), "created_at": now}
+        {
+            "kind": kind,
+            "session_key": session_key,
+            "user_id": visitor.user_id,
+            "product_id": pid,
+            "band_id": getattr(band, "pk", None),
+            "country": visitor.country,
+            "page": page,
+            "quantity": (quantities or {}).get(pid, 1),
+            "created_at": now,
+        }
         for pid, band in targets
     ]
     pending = getattr(request, PENDING, None)
@@ -76,8 +84,7 @@ def _store(rows):
     try:
         Event.objects.record(rows)
     except DatabaseError:
-        logger.warning("Tracking skipped: could not store %d event(s).", len(rows),
-                       exc_info=True)
+        logger.warning("Tracking skipped: could not store %d event(s).", len(rows), exc_info=True)
 
 
 def _allowed(request) -> bool:
@@ -89,14 +96,24 @@ def record_view(request, product, *, page="product"):
 
 
 def record_cart_add(request, product, quantity, *, page="product"):
-    _track(request, Event.Kind.CART_ADD, [(product.pk, None)], page=page,
-           quantities={product.pk: quantity})
+    _track(
+        request,
+        Event.Kind.CART_ADD,
+        [(product.pk, None)],
+        page=page,
+        quantities={product.pk: quantity},
+    )
 
 
 def record_purchase(request, order_lines):
     quantities = {line.product_id: line.quantity for line in order_lines}
-    _track(request, Event.Kind.PURCHASE, [(pid, None) for pid in quantities], page="checkout",
-           quantities=quantities)
+    _track(
+        request,
+        Event.Kind.PURCHASE,
+        [(pid, None) for pid in quantities],
+        page="checkout",
+        quantities=quantities,
+    )
 
 
 def record_impressions(request, bands, *, page):

@@ -12,8 +12,9 @@ def band_click(request):
     form = ClickForm(request.GET)
     if not form.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
-        return HttpResponseBadRequest(f"Bad click tracking request ({problems}).",
-                                      content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(
+            f"Bad click tracking request ({problems}).", content_type="text/plain; charset=utf-8"
+        )
     product = form.cleaned_data["product"]
     record_click(request, form.cleaned_data["band"], product, page=form.cleaned_data["page"])
     return redirect(product)

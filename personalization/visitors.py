@@ -62,10 +62,14 @@ def visitor_for(request) -> Visitor:
     )
     visit_key = session.get(VISIT_KEY, "")
     return Visitor(
-        session_key=visit_key, user_id=user_id, country=country,
-        personalization_on=personalization_on, tracking_allowed=bool(tracking_allowed),
-        new_visit_key=None if visit_key or not tracking_allowed else (
-            lambda: visit_key_of(session)),
+        session_key=visit_key,
+        user_id=user_id,
+        country=country,
+        personalization_on=personalization_on,
+        tracking_allowed=bool(tracking_allowed),
+        new_visit_key=None
+        if visit_key or not tracking_allowed
+        else (lambda: visit_key_of(session)),
     )
 
 

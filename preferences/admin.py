@@ -43,8 +43,16 @@ class OwnerKindFilter(admin.SimpleListFilter):
 
 @admin.register(Preference)
 class PreferenceAdmin(OwnedAdmin):
-    list_display = ["__str__", "owner", "sort", "page_size", "audience", "price_max",
-                    "in_stock_only", "updated_at"]
+    list_display = [
+        "__str__",
+        "owner",
+        "sort",
+        "page_size",
+        "audience",
+        "price_max",
+        "in_stock_only",
+        "updated_at",
+    ]
     list_filter = [OwnerKindFilter, "sort", "audience", "in_stock_only", "page_size"]
     search_fields = ["user__username", "user__email", "owner_key"]
     filter_horizontal = ["colours", "materials"]
@@ -69,8 +77,14 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "target", "price_below", "is_active", "created_at"]
     list_filter = ["kind", "is_active", "created_at"]
     list_editable = ["is_active"]
-    search_fields = ["user__username", "user__email", "product__name", "brand__name",
-                     "category__name", "search__name"]
+    search_fields = [
+        "user__username",
+        "user__email",
+        "product__name",
+        "brand__name",
+        "category__name",
+        "search__name",
+    ]
     list_select_related = ["user", "product", "brand", "category", "search"]
     raw_id_fields = ["user", "product", "search"]
     autocomplete_fields = ["brand", "category"]
@@ -95,8 +109,12 @@ class EmailStateFilter(admin.SimpleListFilter):
     }
 
     def lookups(self, request, model_admin):
-        return [("none", "No e-mail wanted"), ("waiting", "Waiting to be sent"),
-                ("claimed", "Claimed, not sent"), ("sent", "Sent")]
+        return [
+            ("none", "No e-mail wanted"),
+            ("waiting", "Waiting to be sent"),
+            ("claimed", "Claimed, not sent"),
+            ("sent", "Sent"),
+        ]
 
     def queryset(self, request, queryset):
         state = self.STATES.get(self.value())
@@ -118,14 +136,33 @@ class ReadFilter(admin.SimpleListFilter):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "user", "reason", "in_inbox", "email", "read_at", "emailed_at",
-                    "created_at"]
+    list_display = [
+        "title",
+        "user",
+        "reason",
+        "in_inbox",
+        "email",
+        "read_at",
+        "emailed_at",
+        "created_at",
+    ]
     list_filter = ["reason", "in_inbox", "email", EmailStateFilter, ReadFilter, "created_at"]
     search_fields = ["title", "user__username", "user__email"]
     list_select_related = ["user"]
     raw_id_fields = ["user", "change", "subscription"]
-    readonly_fields = ["user", "change", "subscription", "reason", "title", "in_inbox", "email",
-                       "created_at", "read_at", "email_claimed_at", "emailed_at"]
+    readonly_fields = [
+        "user",
+        "change",
+        "subscription",
+        "reason",
+        "title",
+        "in_inbox",
+        "email",
+        "created_at",
+        "read_at",
+        "email_claimed_at",
+        "emailed_at",
+    ]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
@@ -149,13 +186,33 @@ class FannedOutFilter(admin.SimpleListFilter):
 class ProductChangeAdmin(admin.ModelAdmin):
     """Changes are made by saving products (their price in the product list, say)."""
 
-    list_display = ["__str__", "product", "is_new", "old_price", "new_price", "old_stock",
-                    "new_stock", "created_at", "done_through_user", "fanned_out_at"]
+    list_display = [
+        "__str__",
+        "product",
+        "is_new",
+        "old_price",
+        "new_price",
+        "old_stock",
+        "new_stock",
+        "created_at",
+        "done_through_user",
+        "fanned_out_at",
+    ]
     list_filter = ["is_new", FannedOutFilter, "created_at"]
     search_fields = ["product__name", "product__sku"]
     list_select_related = ["product"]
-    readonly_fields = ["product", "is_new", "old_price", "new_price", "old_stock", "new_stock",
-                       "created_at", "done_through_user", "progressed_at", "fanned_out_at"]
+    readonly_fields = [
+        "product",
+        "is_new",
+        "old_price",
+        "new_price",
+        "old_stock",
+        "new_stock",
+        "created_at",
+        "done_through_user",
+        "progressed_at",
+        "fanned_out_at",
+    ]
     date_hierarchy = "created_at"
     actions = ["resume_fan_out"]
 
@@ -164,11 +221,13 @@ class ProductChangeAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resume the fan-out of the selected unfinished changes")
     def resume_fan_out(self, request, queryset):
-        rows = list(queryset.filter(fanned_out_at__isnull=True)
-                    .values_list("pk", "done_through_user"))
+        rows = list(
+            queryset.filter(fanned_out_at__isnull=True).values_list("pk", "done_through_user")
+        )
         for change_id, cursor in rows:
-            transaction.on_commit(lambda args=(change_id, cursor): fan_out.delay(*args),
-                                  robust=True)
+            transaction.on_commit(
+                lambda args=(change_id, cursor): fan_out.delay(*args), robust=True
+            )
         self.message_user(request, f"Queued {len(rows)} fan-out(s); finished ones were skipped.")
 
 

@@ -44,14 +44,19 @@ def record_change(sender, instance, created, raw=False, using=None, **kwargs):
     before = None if created else getattr(instance, STORED, None)
     if raw or (before is None and not created):
         return
-    after = {name: Product._meta.get_field(name).to_python(getattr(instance, name))
-             for name in WATCHED}
+    after = {
+        name: Product._meta.get_field(name).to_python(getattr(instance, name)) for name in WATCHED
+    }
     if not is_newsworthy(before, after) or not followed(instance, created, using):
         return
     change = ProductChange.objects.using(using).create(
-        product=instance, is_new=created, new_price=after["price"], new_stock=after["stock"],
+        product=instance,
+        is_new=created,
+        new_price=after["price"],
+        new_stock=after["stock"],
         old_price=before["price"] if before else None,
-        old_stock=before["stock"] if before else None)
+        old_stock=before["stock"] if before else None,
+    )
     # robust: a broker outage must not fail the save; resume_fan_outs picks the change up.
     # (A lambda, not a partial: Django names the callback when it logs a failure.)
     transaction.on_commit(lambda: enqueue_fan_out(change.pk), using=using, robust=True)
@@ -63,10 +68,12 @@ def followed(product: Product, created: bool, using=None) -> bool:
         rows = Q(product_id=product.pk)
     else:
         department = Category.objects.using(using).filter(pk=product.category_id)
-        rows = (Q(kind=Kind.BRAND, brand_id=product.brand_id)
-                | Q(kind=Kind.CATEGORY, category_id=product.category_id)
-                | Q(kind=Kind.CATEGORY, category_id=Subquery(department.values("parent_id")))
-                | Q(kind=Kind.SEARCH))
+        rows = (
+            Q(kind=Kind.BRAND, brand_id=product.brand_id)
+            | Q(kind=Kind.CATEGORY, category_id=product.category_id)
+            | Q(kind=Kind.CATEGORY, category_id=Subquery(department.values("parent_id")))
+            | Q(kind=Kind.SEARCH)
+        )
     return Subscription.objects.using(using).filter(rows, is_active=True).exists()
 
 

@@ -6,8 +6,11 @@ from .owners import owner_for
 
 def saved_preference(request) -> Preference | None:
     """The request owner's saved preferences with their colours and materials, or None."""
-    return (Preference.objects.owned_by(owner_for(request))
-            .prefetch_related("colours", "materials").first())
+    return (
+        Preference.objects.owned_by(owner_for(request))
+        .prefetch_related("colours", "materials")
+        .first()
+    )
 
 
 def listing_params(preference: Preference | None) -> dict[str, list[str]]:

@@ -50,12 +50,31 @@ Kind = Subscription.Kind
 INSERT_SQL = (
     "INSERT INTO {table} (created_at, user_id, change_id, subscription_id, reason, title, "
     "in_inbox, email) SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], "
-    "%s::text[], %s::text[], %s::boolean[], %s::text[]) ON CONFLICT DO NOTHING")
-EMAIL_RELATED = ("user", "change__product", "subscription__product", "subscription__brand",
-                 "subscription__category", "subscription__search")
-FOLLOW_FIELDS = ("pk", "user_id", "kind", "product_id", "brand_id", "category_id", "price_below",
-                 "is_active", "user__email", "brand__name", "category__name", "search__name",
-                 "search__query")
+    "%s::text[], %s::text[], %s::boolean[], %s::text[]) ON CONFLICT DO NOTHING"
+)
+EMAIL_RELATED = (
+    "user",
+    "change__product",
+    "subscription__product",
+    "subscription__brand",
+    "subscription__category",
+    "subscription__search",
+)
+FOLLOW_FIELDS = (
+    "pk",
+    "user_id",
+    "kind",
+    "product_id",
+    "brand_id",
+    "category_id",
+    "price_below",
+    "is_active",
+    "user__email",
+    "brand__name",
+    "category__name",
+    "search__name",
+    "search__query",
+)
 
 
 @dataclass(frozen=True)
@@ -71,15 +90,23 @@ class Batch:
 def notify_batch(change_id: int, after_user: int = 0) -> Batch:
     """Notify the change's followers with user ids above ``after_user``, up to
     ``TAILOR_FAN_OUT_BATCH`` of them. A change gone or finished already does nothing."""
-    row = (ProductChange.objects.select_related(
-        "product__brand", "product__category__parent", "product__colour", "product__material")
-        .filter(pk=change_id, fanned_out_at__isnull=True).first())
+    row = (
+        ProductChange.objects.select_related(
+            "product__brand", "product__category__parent", "product__colour", "product__material"
+        )
+        .filter(pk=change_id, fanned_out_at__isnull=True)
+        .first()
+    )
     if row is None:
         return Batch(None)
     change, size = change_facts(row), settings.TAILOR_FAN_OUT_BATCH
     candidates = followers(change)
-    users = list(candidates.filter(user_id__gt=after_user).order_by("user_id")
-                 .values_list("user_id", flat=True).distinct()[:size])
+    users = list(
+        candidates.filter(user_id__gt=after_user)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()[:size]
+    )
     if users:
         follows = follows_of(candidates.filter(user_id__gt=after_user, user_id__lte=users[-1]))
         insert(planned_notifications(change, follows, deliveries(users), paused(users)))
@@ -97,18 +124,35 @@ def insert(planned: list[Planned]) -> None:
     notifications.py) — other databases ``bulk_create(ignore_conflicts=True)``.
     """
     if connection.vendor != "postgresql":
-        Notification.objects.bulk_create([Notification(
-            change_id=p.change_id, user_id=p.user_id, subscription_id=p.subscription_id,
-            reason=p.reason, title=p.title, in_inbox=p.in_inbox, email=p.email)
-            for p in planned], ignore_conflicts=True)
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    change_id=p.change_id,
+                    user_id=p.user_id,
+                    subscription_id=p.subscription_id,
+                    reason=p.reason,
+                    title=p.title,
+                    in_inbox=p.in_inbox,
+                    email=p.email,
+                )
+                for p in planned
+            ],
+            ignore_conflicts=True,
+        )
         return
-    columns = [[p.user_id for p in planned], [p.change_id for p in planned],
-               [p.subscription_id for p in planned], [p.reason for p in planned],
-               [p.title for p in planned], [p.in_inbox for p in planned],
-               [p.email for p in planned]]
+    columns = [
+        [p.user_id for p in planned],
+        [p.change_id for p in planned],
+        [p.subscription_id for p in planned],
+        [p.reason for p in planned],
+        [p.title for p in planned],
+        [p.in_inbox for p in planned],
+        [p.email for p in planned],
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(INSERT_SQL.format(table=Notification._meta.db_table),
-                       [timezone.now(), *columns])
+        cursor.execute(
+            INSERT_SQL.format(table=Notification._meta.db_table), [timezone.now(), *columns]
+        )
 
 
 def change_facts(row: ProductChange) -> Change:
@@ -116,15 +160,32 @@ def change_facts(row: ProductChange) -> Change:
     category = product.category
     parent = category.parent
     facts = ProductFacts(
-        id=product.pk, name=product.name, price=product.price, stock=product.stock,
-        brand_id=product.brand_id, category_id=category.pk, parent_id=category.parent_id,
-        is_active=product.is_active, description=product.description,
-        brand_slug=product.brand.slug, category_slug=category.slug,
-        parent_slug=parent.slug if parent else "", colour_slug=product.colour.slug,
-        material_slug=product.material.slug, audience=product.audience,
-        compare_at_price=product.compare_at_price)
-    return Change(row.pk, facts, is_new=row.is_new, new_price=row.new_price,
-                  new_stock=row.new_stock, old_price=row.old_price, old_stock=row.old_stock)
+        id=product.pk,
+        name=product.name,
+        price=product.price,
+        stock=product.stock,
+        brand_id=product.brand_id,
+        category_id=category.pk,
+        parent_id=category.parent_id,
+        is_active=product.is_active,
+        description=product.description,
+        brand_slug=product.brand.slug,
+        category_slug=category.slug,
+        parent_slug=parent.slug if parent else "",
+        colour_slug=product.colour.slug,
+        material_slug=product.material.slug,
+        audience=product.audience,
+        compare_at_price=product.compare_at_price,
+    )
+    return Change(
+        row.pk,
+        facts,
+        is_new=row.is_new,
+        new_price=row.new_price,
+        new_stock=row.new_stock,
+        old_price=row.old_price,
+        old_stock=row.old_stock,
+    )
 
 
 def followers(change: Change):
@@ -132,13 +193,17 @@ def followers(change: Change):
     product = change.product
     if not change.is_new:
         return Subscription.objects.filter(
-            product_id=product.id, is_active=True,
-            kind__in=[Kind.PRICE_DROP, Kind.PRICE_BELOW, Kind.BACK_IN_STOCK])
+            product_id=product.id,
+            is_active=True,
+            kind__in=[Kind.PRICE_DROP, Kind.PRICE_BELOW, Kind.BACK_IN_STOCK],
+        )
     categories = [product.category_id] + ([product.parent_id] if product.parent_id else [])
     return Subscription.objects.filter(
         Q(kind=Kind.BRAND, brand_id=product.brand_id)
-        | Q(kind=Kind.CATEGORY, category_id__in=categories) | Q(kind=Kind.SEARCH),
-        is_active=True)
+        | Q(kind=Kind.CATEGORY, category_id__in=categories)
+        | Q(kind=Kind.SEARCH),
+        is_active=True,
+    )
 
 
 def follows_of(subscriptions) -> list[Follow]:
@@ -148,16 +213,27 @@ def follows_of(subscriptions) -> list[Follow]:
     criteria = {}
     if any(row["kind"] == Kind.SEARCH for row in rows):
         options = catalog_options()
-        criteria = {row["search__query"]: search_criteria(row["search__query"], options)
-                    for row in rows if row["kind"] == Kind.SEARCH}
-    return [Follow(
-        id=row["pk"], user_id=row["user_id"], kind=row["kind"], product_id=row["product_id"],
-        brand_id=row["brand_id"], category_id=row["category_id"],
-        price_below=row["price_below"], is_active=row["is_active"],
-        can_email=bool(row["user__email"]),
-        target_name=row["brand__name"] or row["category__name"] or row["search__name"] or "",
-        criteria=criteria.get(row["search__query"], {}),
-    ) for row in rows]
+        criteria = {
+            row["search__query"]: search_criteria(row["search__query"], options)
+            for row in rows
+            if row["kind"] == Kind.SEARCH
+        }
+    return [
+        Follow(
+            id=row["pk"],
+            user_id=row["user_id"],
+            kind=row["kind"],
+            product_id=row["product_id"],
+            brand_id=row["brand_id"],
+            category_id=row["category_id"],
+            price_below=row["price_below"],
+            is_active=row["is_active"],
+            can_email=bool(row["user__email"]),
+            target_name=row["brand__name"] or row["category__name"] or row["search__name"] or "",
+            criteria=criteria.get(row["search__query"], {}),
+        )
+        for row in rows
+    ]
 
 
 def search_criteria(query: str, options) -> dict:
@@ -169,28 +245,36 @@ def search_criteria(query: str, options) -> dict:
 
 def deliveries(users: list[int]) -> dict[tuple[int, str], Delivery]:
     rows = DeliverySetting.objects.filter(user_id__in=users).values_list(
-        "user_id", "topic", "inbox", "email")
+        "user_id", "topic", "inbox", "email"
+    )
     return {(user_id, topic): Delivery(inbox, email) for user_id, topic, inbox, email in rows}
 
 
 def paused(users: list[int]) -> set[int]:
-    return set(NotificationSettings.objects.filter(user_id__in=users, paused=True)
-               .values_list("user_id", flat=True))
+    return set(
+        NotificationSettings.objects.filter(user_id__in=users, paused=True).values_list(
+            "user_id", flat=True
+        )
+    )
 
 
 def record_progress(change_id: int, through_user: int) -> None:
     """Move the change's cursor forward (never back: a second run may lag behind)."""
     ProductChange.objects.filter(pk=change_id).update(
-        done_through_user=Greatest("done_through_user", through_user),
-        progressed_at=timezone.now())
+        done_through_user=Greatest("done_through_user", through_user), progressed_at=timezone.now()
+    )
 
 
 def mark_fanned_out(change_id: int, through_user: int) -> bool:
     """Mark the change fanned out; whether this call did (of two racing runs, one does)."""
     now = timezone.now()
-    return bool(ProductChange.objects.filter(pk=change_id, fanned_out_at__isnull=True).update(
-        done_through_user=Greatest("done_through_user", through_user), progressed_at=now,
-        fanned_out_at=now))
+    return bool(
+        ProductChange.objects.filter(pk=change_id, fanned_out_at__isnull=True).update(
+            done_through_user=Greatest("done_through_user", through_user),
+            progressed_at=now,
+            fanned_out_at=now,
+        )
+    )
 
 
 # --- E-mail -----------------------------------------------------------------------------------
@@ -199,8 +283,11 @@ def mark_fanned_out(change_id: int, through_user: int) -> bool:
 def instant_due(change_id: int):
     """The change's notifications whose instant e-mail waits, for subscriptions still on."""
     return Notification.objects.filter(
-        change_id=change_id, email=Email.INSTANT, email_claimed_at__isnull=True,
-        subscription__is_active=True)
+        change_id=change_id,
+        email=Email.INSTANT,
+        email_claimed_at__isnull=True,
+        subscription__is_active=True,
+    )
 
 
 def email_spans(change_id: int) -> list[tuple[int, int]]:
@@ -208,7 +295,7 @@ def email_spans(change_id: int) -> list[tuple[int, int]]:
     instant e-mail about the change waits, in user order; one query."""
     users = list(instant_due(change_id).order_by("user_id").values_list("user_id", flat=True))
     size = settings.TAILOR_FAN_OUT_BATCH
-    ends = users[size - 1::size] + ([users[-1]] if len(users) % size else [])
+    ends = users[size - 1 :: size] + ([users[-1]] if len(users) % size else [])
     if not ends:
         return []
     return list(zip([0, *ends[:-1]], ends, strict=True))
@@ -216,10 +303,17 @@ def email_spans(change_id: int) -> list[tuple[int, int]]:
 
 def changes_with_emails_due(fanned_out_before) -> list[int]:
     """Changes fanned out before then that still have instant e-mails waiting."""
-    return list(Notification.objects.filter(
-        email=Email.INSTANT, email_claimed_at__isnull=True, subscription__is_active=True,
-        change__fanned_out_at__lte=fanned_out_before,
-    ).order_by("change_id").values_list("change_id", flat=True).distinct())
+    return list(
+        Notification.objects.filter(
+            email=Email.INSTANT,
+            email_claimed_at__isnull=True,
+            subscription__is_active=True,
+            change__fanned_out_at__lte=fanned_out_before,
+        )
+        .order_by("change_id")
+        .values_list("change_id", flat=True)
+        .distinct()
+    )
 
 
 def send_instant_emails(change_id: int, after_user: int, through_user: int) -> int:
@@ -250,7 +344,8 @@ def claim(due, size: int | None = None) -> list[int]:
 def digest_due():
     """Notifications waiting for a daily digest, except those of shoppers who paused all."""
     return Notification.objects.filter(email=Email.DAILY, email_claimed_at__isnull=True).exclude(
-        user__notification_settings__paused=True)
+        user__notification_settings__paused=True
+    )
 
 
 def users_with_digests() -> list[int]:
@@ -263,8 +358,11 @@ def send_digest(user_id: int) -> int:
     ids = claim(digest_due().filter(user_id=user_id))
     if not ids:
         return 0
-    notifications = list(Notification.objects.filter(pk__in=ids).order_by("-created_at", "-pk")
-                         .select_related("user", "change__product"))
+    notifications = list(
+        Notification.objects.filter(pk__in=ids)
+        .order_by("-created_at", "-pk")
+        .select_related("user", "change__product")
+    )
     return deliver(ids, [(ids, digest_email(notifications[0].user, notifications))])
 
 

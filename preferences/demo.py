@@ -16,8 +16,14 @@ from .models import Subscription
 
 Kind = Subscription.Kind
 FOLLOWER_SHARE = 0.2
-KINDS = (Kind.PRICE_DROP, Kind.PRICE_DROP, Kind.PRICE_BELOW, Kind.BACK_IN_STOCK, Kind.BRAND,
-         Kind.CATEGORY)
+KINDS = (
+    Kind.PRICE_DROP,
+    Kind.PRICE_DROP,
+    Kind.PRICE_BELOW,
+    Kind.BACK_IN_STOCK,
+    Kind.BRAND,
+    Kind.CATEGORY,
+)
 
 
 @dataclass(frozen=True)
@@ -46,11 +52,12 @@ def follows(rng, shopper_count: int, products: list) -> list[DemoFollow]:
 def first_shoppers_follows(products: list) -> list[DemoFollow]:
     in_stock = next((p for p in products if p.stock > 0), products[0])
     sold_out = next((p for p in products if p.stock == 0), None)
-    rows = [DemoFollow(0, Kind.PRICE_DROP, product=in_stock.index),
-            DemoFollow(0, Kind.PRICE_BELOW, product=in_stock.index,
-                       price_below=below(in_stock.price)),
-            DemoFollow(0, Kind.BRAND, brand=in_stock.brand),
-            DemoFollow(0, Kind.CATEGORY, category=in_stock.category)]
+    rows = [
+        DemoFollow(0, Kind.PRICE_DROP, product=in_stock.index),
+        DemoFollow(0, Kind.PRICE_BELOW, product=in_stock.index, price_below=below(in_stock.price)),
+        DemoFollow(0, Kind.BRAND, brand=in_stock.brand),
+        DemoFollow(0, Kind.CATEGORY, category=in_stock.category),
+    ]
     if sold_out is not None:
         rows.append(DemoFollow(0, Kind.BACK_IN_STOCK, product=sold_out.index))
     return rows
@@ -58,14 +65,19 @@ def first_shoppers_follows(products: list) -> list[DemoFollow]:
 
 def follow(rng, shopper: int, kind: str, product, products: list) -> DemoFollow:
     if kind == Kind.BACK_IN_STOCK:
-        product = next((p for p in products[product.index:] if p.stock == 0), product)
+        product = next((p for p in products[product.index :] if p.stock == 0), product)
     if kind == Kind.BRAND:
         return DemoFollow(shopper, kind, brand=product.brand)
     if kind == Kind.CATEGORY:
-        return DemoFollow(shopper, kind, category=rng.choice([product.category,
-                                                              product.department]))
-    return DemoFollow(shopper, kind, product=product.index,
-                      price_below=below(product.price) if kind == Kind.PRICE_BELOW else None)
+        return DemoFollow(
+            shopper, kind, category=rng.choice([product.category, product.department])
+        )
+    return DemoFollow(
+        shopper,
+        kind,
+        product=product.index,
+        price_below=below(product.price) if kind == Kind.PRICE_BELOW else None,
+    )
 
 
 def below(price: Decimal) -> Decimal:
@@ -78,9 +90,18 @@ def write_subscriptions(demo_follows, first_product: int, first_user: int) -> in
     product ``first_product + j``); return how many."""
     brands = dict(Brand.objects.values_list("slug", "pk"))
     categories = dict(Category.objects.values_list("slug", "pk"))
-    Subscription.objects.bulk_create([Subscription(
-        user_id=first_user + row.shopper, kind=row.kind, price_below=row.price_below,
-        product_id=None if row.product is None else first_product + row.product,
-        brand_id=brands.get(row.brand), category_id=categories.get(row.category),
-    ) for row in demo_follows], batch_size=2000)
+    Subscription.objects.bulk_create(
+        [
+            Subscription(
+                user_id=first_user + row.shopper,
+                kind=row.kind,
+                price_below=row.price_below,
+                product_id=None if row.product is None else first_product + row.product,
+                brand_id=brands.get(row.brand),
+                category_id=categories.get(row.category),
+            )
+            for row in demo_follows
+        ],
+        batch_size=2000,
+    )
     return len(demo_follows)

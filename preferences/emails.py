@@ -27,12 +27,17 @@ def notification_email(notification) -> EmailMessage:
     """The e-mail of one notification, loaded with its ``user``, ``subscription`` (and the
     subscription's target) and ``change.product``."""
     url = unsubscribe_url(Target(notification.user_id, notification.subscription_id))
-    body = render_to_string("preferences/email/notification.txt", {
-        "user": notification.user, "notification": notification,
-        "subscription": notification.subscription,
-        "product_url": absolute(notification.change.product.get_absolute_url()),
-        "unsubscribe_url": url, "settings_url": absolute(reverse("preferences:settings")),
-    })
+    body = render_to_string(
+        "preferences/email/notification.txt",
+        {
+            "user": notification.user,
+            "notification": notification,
+            "subscription": notification.subscription,
+            "product_url": absolute(notification.change.product.get_absolute_url()),
+            "unsubscribe_url": url,
+            "settings_url": absolute(reverse("preferences:settings")),
+        },
+    )
     return _message(notification.title, body, notification.user.email, url)
 
 
@@ -40,20 +45,35 @@ def digest_email(user, notifications: list) -> EmailMessage:
     """One shopper's daily digest of ``notifications`` (newest first, each with
     ``change.product`` loaded); lists the first ``DIGEST_LISTED``."""
     url = unsubscribe_url(Target(user.pk))
-    listed = [(item, absolute(item.change.product.get_absolute_url()))
-              for item in notifications[:DIGEST_LISTED]]
-    body = render_to_string("preferences/email/digest.txt", {
-        "user": user, "listed": listed, "more": len(notifications) - len(listed),
-        "inbox_url": absolute(reverse("preferences:inbox")), "unsubscribe_url": url,
-        "settings_url": absolute(reverse("preferences:settings")),
-    })
+    listed = [
+        (item, absolute(item.change.product.get_absolute_url()))
+        for item in notifications[:DIGEST_LISTED]
+    ]
+    body = render_to_string(
+        "preferences/email/digest.txt",
+        {
+            "user": user,
+            "listed": listed,
+            "more": len(notifications) - len(listed),
+            "inbox_url": absolute(reverse("preferences:inbox")),
+            "unsubscribe_url": url,
+            "settings_url": absolute(reverse("preferences:settings")),
+        },
+    )
     count = len(notifications)
-    return _message(f"Your Tailor digest: {count} update{'s' if count != 1 else ''}", body,
-                    user.email, url)
+    return _message(
+        f"Your Tailor digest: {count} update{'s' if count != 1 else ''}", body, user.email, url
+    )
 
 
 def _message(subject: str, body: str, to: str, unsubscribe: str) -> EmailMessage:
-    return EmailMessage(" ".join(subject.split()), body, None, [to], headers={
-        "List-Unsubscribe": f"<{unsubscribe}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    })
+    return EmailMessage(
+        " ".join(subject.split()),
+        body,
+        None,
+        [to],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )

@@ -17,10 +17,22 @@ from django.db.models import Count, Q
 
 from shop.models import Product
 
-FIELDS = {"category": "category_id", "brand": "brand_id", "colour": "colour_id",
-          "material": "material_id", "audience": "audience"}
-LEGENDS = {"q": "Search", "category": "Category", "brand": "Brand", "colour": "Colour",
-           "material": "Material", "audience": "For", "price": "Price"}
+FIELDS = {
+    "category": "category_id",
+    "brand": "brand_id",
+    "colour": "colour_id",
+    "material": "material_id",
+    "audience": "audience",
+}
+LEGENDS = {
+    "q": "Search",
+    "category": "Category",
+    "brand": "Brand",
+    "colour": "Colour",
+    "material": "Material",
+    "audience": "For",
+    "price": "Price",
+}
 # (lowest, highest), both inclusive like price_min and price_max; None: no ceiling.
 PRICE_BANDS = ((0, 25), (25, 50), (50, 100), (100, 250), (250, None))
 BASE_COUNTS_SECONDS = 60
@@ -80,8 +92,10 @@ def option_counts(filterset, name: str) -> dict:
 
 def price_band_counts(filterset) -> list[int]:
     """Products in each of ``PRICE_BANDS`` with the filters other than price kept."""
-    bands = {f"band{i}": Count("price", filter=band_condition(low, high))
-             for i, (low, high) in enumerate(PRICE_BANDS)}
+    bands = {
+        f"band{i}": Count("price", filter=band_condition(low, high))
+        for i, (low, high) in enumerate(PRICE_BANDS)
+    }
     counts = filterset.filtered_without("price_min", "price_max").aggregate(**bands)
     return [counts[f"band{i}"] or 0 for i in range(len(PRICE_BANDS))]
 
@@ -96,8 +110,13 @@ def band_condition(low, high) -> Q:
 
 def facets(filterset, *, hidden=(), link: Link) -> list[Facet]:
     """The facets to show, in page order; ``hidden`` (the page's fixed filters) are left out."""
-    builders = {"category": category_facet, "brand": slug_facet, "colour": slug_facet,
-                "material": slug_facet, "audience": audience_facet}
+    builders = {
+        "category": category_facet,
+        "brand": slug_facet,
+        "colour": slug_facet,
+        "material": slug_facet,
+        "audience": audience_facet,
+    }
     names = [name for name in builders if name not in hidden]
     counts = facet_counts(filterset, [*names, "price"], hidden)
     shown = [builders[name](filterset, name, counts[name]) for name in names]
@@ -131,8 +150,11 @@ def facet_counts(filterset, names, fixed) -> dict:
     base = {name for name in names if key and not active - OWN.get(name, {name})}
     cached = cache.get(key, {}) if base else {}
     counts = {name: cached[name] for name in base if name in cached}
-    unused = [name for name in names if name not in counts and name in FIELDS
-              and name not in filterset.active()]
+    unused = [
+        name
+        for name in names
+        if name not in counts and name in FIELDS and name not in filterset.active()
+    ]
     if len(unused) > 1 and connection.vendor == "postgresql":
         counts.update(shared_option_counts(filterset, unused))
     counts.update({name: counts_of(filterset, name) for name in names if name not in counts})
@@ -152,12 +174,15 @@ def shared_option_counts(filterset, names) -> dict[str, dict]:
         return counts
     inner, params = products.query.sql_with_params()
     columns = [connection.ops.quote_name(field) for field in fields]
-    sql = (f"SELECT {', '.join(columns)}, GROUPING({', '.join(columns)}), COUNT(*) "
-           f"FROM ({inner}) AS filtered "
-           f"GROUP BY GROUPING SETS ({', '.join(f'({column})' for column in columns)})")
+    sql = (
+        f"SELECT {', '.join(columns)}, GROUPING({', '.join(columns)}), COUNT(*) "
+        f"FROM ({inner}) AS filtered "
+        f"GROUP BY GROUPING SETS ({', '.join(f'({column})' for column in columns)})"
+    )
     # GROUPING() sets a bit, from the last column up, for each column not grouped by.
-    which = {(2 ** len(fields) - 1) ^ (1 << (len(fields) - 1 - i)): name
-             for i, name in enumerate(names)}
+    which = {
+        (2 ** len(fields) - 1) ^ (1 << (len(fields) - 1 - i)): name for i, name in enumerate(names)
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for *values, grouping, count in cursor.fetchall():
@@ -177,19 +202,32 @@ def base_counts_key(filterset, fixed) -> str | None:
 
 def slug_facet(filterset, name: str, counts: dict) -> Facet:
     chosen = set(filterset.cleaned.get(name) or ())
-    return Facet(name, LEGENDS[name], [
-        FacetOption(item.slug, item.name, counts.get(item.pk, 0), item.slug in chosen,
-                    swatch=getattr(item, "hex", ""))
-        for item in filterset.options.of(name)
-    ])
+    return Facet(
+        name,
+        LEGENDS[name],
+        [
+            FacetOption(
+                item.slug,
+                item.name,
+                counts.get(item.pk, 0),
+                item.slug in chosen,
+                swatch=getattr(item, "hex", ""),
+            )
+            for item in filterset.options.of(name)
+        ],
+    )
 
 
 def audience_facet(filterset, name: str, counts: dict) -> Facet:
     chosen = set(filterset.cleaned.get(name) or ())
-    return Facet(name, LEGENDS[name], [
-        FacetOption(value, label, counts.get(value, 0), value in chosen)
-        for value, label in Product.Audience.choices
-    ])
+    return Facet(
+        name,
+        LEGENDS[name],
+        [
+            FacetOption(value, label, counts.get(value, 0), value in chosen)
+            for value, label in Product.Audience.choices
+        ],
+    )
 
 
 def category_facet(filterset, name: str, counts: dict) -> Facet:
@@ -202,11 +240,14 @@ def category_facet(filterset, name: str, counts: dict) -> Facet:
     for department in (item for item in options.categories if item.parent_id is None):
         children = options.children(department.pk)
         total = counts.get(department.pk, 0) + sum(counts.get(c.pk, 0) for c in children)
-        items.append(FacetOption(department.slug, department.name, total,
-                                 department.slug == selected))
+        items.append(
+            FacetOption(department.slug, department.name, total, department.slug == selected)
+        )
         if department.pk == open_id:
-            items += [FacetOption(c.slug, c.name, counts.get(c.pk, 0), c.slug == selected, depth=1)
-                      for c in children]
+            items += [
+                FacetOption(c.slug, c.name, counts.get(c.pk, 0), c.slug == selected, depth=1)
+                for c in children
+            ]
     return Facet(name, LEGENDS[name], items, multiple=False)
 
 
@@ -216,12 +257,19 @@ def price_facet(filterset, counts: list[int], link: Link) -> Facet:
     items = []
     for (band_low, band_high), count in zip(PRICE_BANDS, counts, strict=True):
         chosen = low == band_low and high == (None if band_high is None else Decimal(band_high))
-        bounds = {"price_min": [str(band_low)],
-                  "price_max": [str(band_high)] if band_high is not None else []}
-        items.append(FacetOption(f"{band_low}-{band_high or ''}", band_label(band_low, band_high),
-                                 count, chosen,
-                                 href=link({"price_min": [], "price_max": []} if chosen
-                                           else bounds)))
+        bounds = {
+            "price_min": [str(band_low)],
+            "price_max": [str(band_high)] if band_high is not None else [],
+        }
+        items.append(
+            FacetOption(
+                f"{band_low}-{band_high or ''}",
+                band_label(band_low, band_high),
+                count,
+                chosen,
+                href=link({"price_min": [], "price_max": []} if chosen else bounds),
+            )
+        )
     return Facet("price", LEGENDS["price"], items, multiple=False)
 
 

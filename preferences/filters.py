@@ -44,14 +44,19 @@ ORDERINGS = {
 }
 # Price over earlier price: the smaller, the bigger the discount; products not on sale come last.
 PRICE_RATIO = Case(
-    When(compare_at_price__gt=F("price"),
-         then=Cast("price", FloatField()) / Cast("compare_at_price", FloatField())),
-    default=Value(1.0), output_field=FloatField(),
+    When(
+        compare_at_price__gt=F("price"),
+        then=Cast("price", FloatField()) / Cast("compare_at_price", FloatField()),
+    ),
+    default=Value(1.0),
+    output_field=FloatField(),
 )
-NO_RECOMMENDATIONS = ("We don’t know your taste well enough yet, so these are sorted by best "
-                      "selling instead.")
-PERSONALIZATION_OFF = ("You switched personalization off, so “Recommended for you” is sorted by "
-                       "best selling instead.")
+NO_RECOMMENDATIONS = (
+    "We don’t know your taste well enough yet, so these are sorted by best selling instead."
+)
+PERSONALIZATION_OFF = (
+    "You switched personalization off, so “Recommended for you” is sorted by best selling instead."
+)
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,12 @@ class CatalogOptions:
         return {item.slug for item in self.of(name)}
 
     def of(self, name: str) -> list:
-        return {"colour": self.colours, "material": self.materials, "brand": self.brands,
-                "category": self.categories}[name]
+        return {
+            "colour": self.colours,
+            "material": self.materials,
+            "brand": self.brands,
+            "category": self.categories,
+        }[name]
 
     def by_slug(self, name: str) -> dict:
         return {item.slug: item for item in self.of(name)}
@@ -85,8 +94,12 @@ def catalog_options() -> CatalogOptions:
     deleting a colour, material, brand or category forgets it (``forget_catalog_options``)."""
     options = cache.get(OPTIONS_CACHE_KEY)
     if options is None:
-        options = CatalogOptions(list(Colour.objects.all()), list(Material.objects.all()),
-                                 list(Brand.objects.all()), list(Category.objects.all()))
+        options = CatalogOptions(
+            list(Colour.objects.all()),
+            list(Material.objects.all()),
+            list(Brand.objects.all()),
+            list(Category.objects.all()),
+        )
         cache.set(OPTIONS_CACHE_KEY, options, OPTIONS_CACHE_SECONDS)
     return options
 
@@ -99,10 +112,15 @@ def forget_catalog_options(**kwargs):
 def recommendations(visitor_key: str) -> list[int]:
     """Product ids of the first enabled "for you" band for a visitor, best first; one query."""
     band = Band.objects.filter(is_enabled=True, algorithm=Algorithm.FOR_YOU).order_by("pk")
-    items = BandResult.objects.filter(
-        band=Subquery(band.values("pk")[:1]), version=F("band__current_version"),
-        context=context("visitor", visitor_key),
-    ).values_list("items", flat=True).first()
+    items = (
+        BandResult.objects.filter(
+            band=Subquery(band.values("pk")[:1]),
+            version=F("band__current_version"),
+            context=context("visitor", visitor_key),
+        )
+        .values_list("items", flat=True)
+        .first()
+    )
     return [item[0] for item in (items or [])[:RECOMMENDED_CAP]]
 
 
@@ -123,11 +141,18 @@ class PriceFilter(django_filters.NumberFilter):
 
 def price_filter(lookup):
     return PriceFilter(
-        field_name="price", lookup_expr=lookup, min_value=0, max_digits=10, decimal_places=2,
-        error_messages={"invalid": "enter a number.", "min_value": "a price can’t be negative.",
-                        "max_digits": "that is more than any price here.",
-                        "max_decimal_places": "use at most two decimals.",
-                        "max_whole_digits": "that is more than any price here."},
+        field_name="price",
+        lookup_expr=lookup,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        error_messages={
+            "invalid": "enter a number.",
+            "min_value": "a price can’t be negative.",
+            "max_digits": "that is more than any price here.",
+            "max_decimal_places": "use at most two decimals.",
+            "max_whole_digits": "that is more than any price here.",
+        },
     )
 
 
@@ -135,8 +160,7 @@ ONE, MULTIPLE = django_filters.ChoiceFilter, django_filters.MultipleChoiceFilter
 
 
 def choice(filter_class, method, choices=(), message="no such option."):
-    return filter_class(method=method, choices=choices,
-                        error_messages={"invalid_choice": message})
+    return filter_class(method=method, choices=choices, error_messages={"invalid_choice": message})
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -147,14 +171,12 @@ class ProductFilter(django_filters.FilterSet):
     colour = choice(MULTIPLE, "with_slugs", message="no such colour.")
     material = choice(MULTIPLE, "with_slugs", message="no such material.")
     brand = choice(MULTIPLE, "with_slugs", message="no such brand.")
-    audience = choice(MULTIPLE, "for_audience",
-                      Product.Audience.choices, "choose women, men, unisex or kids.")
-    in_stock = choice(ONE, "only_in_stock",
-                      [("true", "In stock only")], "use in_stock=true.")
-    on_sale = choice(ONE, "only_on_sale",
-                     [("true", "On sale only")], "use on_sale=true.")
-    sort = choice(ONE, "sorted_later", list(SORTS.items()),
-                  "no such sort order.")
+    audience = choice(
+        MULTIPLE, "for_audience", Product.Audience.choices, "choose women, men, unisex or kids."
+    )
+    in_stock = choice(ONE, "only_in_stock", [("true", "In stock only")], "use in_stock=true.")
+    on_sale = choice(ONE, "only_on_sale", [("true", "On sale only")], "use on_sale=true.")
+    sort = choice(ONE, "sorted_later", list(SORTS.items()), "no such sort order.")
 
     class Meta:
         model = Product
@@ -180,8 +202,11 @@ class ProductFilter(django_filters.FilterSet):
 
     def active(self) -> set[str]:
         """The names of the filters in use (valid and not empty); sorting is not a filter."""
-        return {name for name, value in self.cleaned.items()
-                if name != "sort" and value not in (None, "", [], ())}
+        return {
+            name
+            for name, value in self.cleaned.items()
+            if name != "sort" and value not in (None, "", [], ())
+        }
 
     def filtered_without(self, *names):
         """Active products with every valid filter except ``names``, unsorted (for facets)."""
@@ -201,8 +226,10 @@ class ProductFilter(django_filters.FilterSet):
             ids = self.recommended_ids()
             if ids:
                 self.sort_applied = key
-                ranks = Case(*(When(pk=pid, then=Value(rank)) for rank, pid in enumerate(ids)),
-                             default=Value(len(ids)))
+                ranks = Case(
+                    *(When(pk=pid, then=Value(rank)) for rank, pid in enumerate(ids)),
+                    default=Value(len(ids)),
+                )
                 return queryset.alias(rank=ranks).order_by("rank", "-units_sold", "pk")
             key = "best_selling"
         self.sort_applied = key

@@ -45,37 +45,72 @@ def _choices_of(noun):
 class PreferenceForm(ErrorsDescribeFields, forms.ModelForm):
     """A shopper's listing defaults. Every field may stay empty: the shop's default then."""
 
-    sort = forms.ChoiceField(label="Sort order", required=False, error_messages={
-        "invalid_choice": "Pick a sort order from the list."})
-    page_size = forms.TypedChoiceField(label="Products per page", required=False, coerce=int,
-                                       empty_value=None, error_messages={
-                                           "invalid_choice": "Pick 12, 24, 48 or 96."})
+    sort = forms.ChoiceField(
+        label="Sort order",
+        required=False,
+        error_messages={"invalid_choice": "Pick a sort order from the list."},
+    )
+    page_size = forms.TypedChoiceField(
+        label="Products per page",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": "Pick 12, 24, 48 or 96."},
+    )
     colours = forms.ModelMultipleChoiceField(
-        label="Preferred colours", queryset=Colour.objects.all(), required=False,
-        widget=forms.CheckboxSelectMultiple, error_messages=_choices_of("colour"))
+        label="Preferred colours",
+        queryset=Colour.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=_choices_of("colour"),
+    )
     materials = forms.ModelMultipleChoiceField(
-        label="Preferred materials", queryset=Material.objects.all(), required=False,
-        widget=forms.CheckboxSelectMultiple, error_messages=_choices_of("material"))
-    audience = forms.ChoiceField(label="Shopping for", required=False,
-                                 choices=[("", "Everyone"), *Product.Audience.choices],
-                                 error_messages={"invalid_choice": "Pick who you shop for."})
+        label="Preferred materials",
+        queryset=Material.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=_choices_of("material"),
+    )
+    audience = forms.ChoiceField(
+        label="Shopping for",
+        required=False,
+        choices=[("", "Everyone"), *Product.Audience.choices],
+        error_messages={"invalid_choice": "Pick who you shop for."},
+    )
     price_max = forms.DecimalField(
-        label="Price ceiling (€)", required=False, min_value=Decimal("0.01"), max_digits=10,
-        decimal_places=2, help_text="Hide products that cost more.",
+        label="Price ceiling (€)",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+        help_text="Hide products that cost more.",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8}),
-        error_messages={"invalid": "Enter the price ceiling as a number, like 50 or 49.99.",
-                        "min_value": "Enter a price ceiling above zero."})
+        error_messages={
+            "invalid": "Enter the price ceiling as a number, like 50 or 49.99.",
+            "min_value": "Enter a price ceiling above zero.",
+        },
+    )
     in_stock_only = forms.BooleanField(label="Only products in stock", required=False)
 
     class Meta:
         model = Preference
-        fields = ["sort", "page_size", "colours", "materials", "audience", "price_max",
-                  "in_stock_only"]
+        fields = [
+            "sort",
+            "page_size",
+            "colours",
+            "materials",
+            "audience",
+            "price_max",
+            "in_stock_only",
+        ]
 
     def __init__(self, *args, personalization_on=True, **kwargs):
         super().__init__(*args, **kwargs)
-        sorts = [(value, label) for value, label in Preference.Sort.choices
-                 if personalization_on or value != Preference.Sort.RECOMMENDED]
+        sorts = [
+            (value, label)
+            for value, label in Preference.Sort.choices
+            if personalization_on or value != Preference.Sort.RECOMMENDED
+        ]
         self.fields["sort"].choices = [("", SHOP_DEFAULT), *sorts]
         self.fields["page_size"].choices = [
             ("", f"{SHOP_DEFAULT} ({settings.TAILOR_PAGE_SIZE})"),
@@ -99,11 +134,16 @@ class PreferenceForm(ErrorsDescribeFields, forms.ModelForm):
 
 
 def _name_field(**kwargs):
-    return forms.CharField(label="Name", max_length=NAME_LENGTH, **kwargs, error_messages={
-        "required": "Give the search a name.",
-        "max_length": f"Keep the name to {NAME_LENGTH} characters or fewer "
-                      "(it has %(show_value)d).",
-    })
+    return forms.CharField(
+        label="Name",
+        max_length=NAME_LENGTH,
+        **kwargs,
+        error_messages={
+            "required": "Give the search a name.",
+            "max_length": f"Keep the name to {NAME_LENGTH} characters or fewer "
+            "(it has %(show_value)d).",
+        },
+    )
 
 
 def canonical_query(query: str) -> str:
@@ -122,16 +162,22 @@ class SavedSearchForm(ErrorsDescribeFields, forms.Form):
     """Name a listing's query to find it again; ``query`` is stored in canonical form."""
 
     name = _name_field(help_text="Up to 80 characters. A name you already use updates that search.")
-    query = forms.CharField(required=False, strip=False, max_length=QUERY_LENGTH,
-                            widget=forms.HiddenInput, error_messages={
-                                "max_length": "That search is too long to save: "
-                                              "remove a few filters and try again."})
+    query = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=QUERY_LENGTH,
+        widget=forms.HiddenInput,
+        error_messages={
+            "max_length": "That search is too long to save: remove a few filters and try again."
+        },
+    )
 
     def clean_query(self):
         query = canonical_query(self.cleaned_data["query"])
         if len(query) > QUERY_LENGTH:
-            raise forms.ValidationError("That search is too long to save: remove a few filters "
-                                        "and try again.")
+            raise forms.ValidationError(
+                "That search is too long to save: remove a few filters and try again."
+            )
         return query
 
 
@@ -162,21 +208,38 @@ class FollowForm(forms.Form):
     be above zero and at most today's price (unless ``check_price`` is off).
     """
 
-    kind = forms.ChoiceField(choices=Subscription.Kind.choices, error_messages={
-        "required": "Say what to follow.",
-        "invalid_choice": "There is no such way to follow something: use one of the buttons."})
-    target = forms.IntegerField(min_value=1, max_value=2**63 - 1, error_messages={
-        "required": "Say what to follow.", "invalid": "Say what to follow.",
-        "min_value": "Say what to follow.", "max_value": "Say what to follow."})
+    kind = forms.ChoiceField(
+        choices=Subscription.Kind.choices,
+        error_messages={
+            "required": "Say what to follow.",
+            "invalid_choice": "There is no such way to follow something: use one of the buttons.",
+        },
+    )
+    target = forms.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        error_messages={
+            "required": "Say what to follow.",
+            "invalid": "Say what to follow.",
+            "min_value": "Say what to follow.",
+            "max_value": "Say what to follow.",
+        },
+    )
     price_below = forms.DecimalField(
-        label="Tell me when it drops below (€)", required=False, min_value=Decimal("0.01"),
-        max_digits=10, decimal_places=2,
+        label="Tell me when it drops below (€)",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 7}),
-        error_messages={"invalid": "Enter the price as a number, like 40 or 39.99.",
-                        "min_value": "Enter a price above zero.",
-                        "max_digits": "That is more than any price here.",
-                        "max_whole_digits": "That is more than any price here.",
-                        "max_decimal_places": "Use at most two decimals."})
+        error_messages={
+            "invalid": "Enter the price as a number, like 40 or 39.99.",
+            "min_value": "Enter a price above zero.",
+            "max_digits": "That is more than any price here.",
+            "max_whole_digits": "That is more than any price here.",
+            "max_decimal_places": "Use at most two decimals.",
+        },
+    )
 
     def __init__(self, *args, user, check_price=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -193,8 +256,11 @@ class FollowForm(forms.Form):
         if data["object"] is None:
             self.missing = True
             raise forms.ValidationError(MISSING[Subscription.TARGETS[kind]])
-        if kind == Subscription.Kind.PRICE_BELOW and self.check_price \
-                and "price_below" not in self.errors:
+        if (
+            kind == Subscription.Kind.PRICE_BELOW
+            and self.check_price
+            and "price_below" not in self.errors
+        ):
             self._check_threshold(data.get("price_below"), data["object"].price)
         return data
 
@@ -202,8 +268,9 @@ class FollowForm(forms.Form):
         if threshold is None:
             self.add_error("price_below", "Name the price to watch for.")
         elif threshold > price:
-            self.add_error("price_below", f"It costs {euros(price)} now: name a price at or "
-                                          "below that.")
+            self.add_error(
+                "price_below", f"It costs {euros(price)} now: name a price at or below that."
+            )
 
 
 MISSING = {
@@ -219,16 +286,21 @@ def followable(kind: str, user):
     if target == "product":
         return Product.objects.active()
     if target == "search":
-        return SavedSearch.objects.filter(user_id=user.pk) if user.is_authenticated \
+        return (
+            SavedSearch.objects.filter(user_id=user.pk)
+            if user.is_authenticated
             else SavedSearch.objects.none()
+        )
     return {"brand": Brand, "category": Category}[target].objects.all()
 
 
 def _switch(label, message):
-    return forms.TypedChoiceField(label=label, choices=[("on", "On"), ("off", "Off")],
-                                  coerce=lambda value: value == "on",
-                                  error_messages={"required": message,
-                                                  "invalid_choice": message})
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("on", "On"), ("off", "Off")],
+        coerce=lambda value: value == "on",
+        error_messages={"required": message, "invalid_choice": message},
+    )
 
 
 class SwitchForm(forms.Form):
@@ -246,22 +318,36 @@ class DeliveryForm(ErrorsDescribeFields, forms.Form):
         super().__init__(*args, **kwargs)
         for topic, label in Topic.choices:
             self.fields[f"{topic}_inbox"] = forms.BooleanField(
-                label=f"{label}: in your inbox", required=False)
+                label=f"{label}: in your inbox", required=False
+            )
             self.fields[f"{topic}_email"] = forms.ChoiceField(
-                label=f"{label}: by e-mail", choices=Email.choices, error_messages={
+                label=f"{label}: by e-mail",
+                choices=Email.choices,
+                error_messages={
                     "required": "Choose no e-mail, at once or a daily digest.",
-                    "invalid_choice": "Choose no e-mail, at once or a daily digest."})
+                    "invalid_choice": "Choose no e-mail, at once or a daily digest.",
+                },
+            )
 
     def rows(self):
         """(topic label, inbox field, e-mail field) per topic, for the template."""
-        return [(label, self[f"{topic}_inbox"], self[f"{topic}_email"])
-                for topic, label in Topic.choices]
+        return [
+            (label, self[f"{topic}_inbox"], self[f"{topic}_email"])
+            for topic, label in Topic.choices
+        ]
 
     def choices(self) -> dict[str, Delivery]:
-        return {topic: Delivery(self.cleaned_data[f"{topic}_inbox"],
-                                self.cleaned_data[f"{topic}_email"]) for topic in Topic.values}
+        return {
+            topic: Delivery(
+                self.cleaned_data[f"{topic}_inbox"], self.cleaned_data[f"{topic}_email"]
+            )
+            for topic in Topic.values
+        }
 
     @staticmethod
     def initial_from(deliveries: dict[str, Delivery]) -> dict:
-        return {f"{topic}_{part}": getattr(delivery, part)
-                for topic, delivery in deliveries.items() for part in ("inbox", "email")}
+        return {
+            f"{topic}_{part}": getattr(delivery, part)
+            for topic, delivery in deliveries.items()
+            for part in ("inbox", "email")
+        }

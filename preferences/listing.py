@@ -31,8 +31,18 @@ MAX_QUERY_STRING = 4096
 MAX_VALUE_LENGTH = 200
 SHOWN_LENGTH = 40
 PAGE_SIZES = ("12", "24", "48", "96")
-FILTERS = ("q", "category", "price_min", "price_max", "colour", "material", "brand", "audience",
-           "in_stock", "on_sale")
+FILTERS = (
+    "q",
+    "category",
+    "price_min",
+    "price_max",
+    "colour",
+    "material",
+    "brand",
+    "audience",
+    "in_stock",
+    "on_sale",
+)
 ORDER = (*FILTERS, "sort", "page_size", "defaults", "page")
 MULTIPLE = frozenset({"colour", "material", "brand", "audience"})
 PAGE_NUMBER = re.compile(r"[0-9]{1,12}")
@@ -40,8 +50,7 @@ PAGE_NUMBER = re.compile(r"[0-9]{1,12}")
 CHECKS = {
     "page_size": (lambda value: value in PAGE_SIZES, "choose 12, 24, 48 or 96."),
     "defaults": (lambda value: value == "off", "use defaults=off."),
-    "page": (lambda value: PAGE_NUMBER.fullmatch(value) and int(value) > 0,
-             "not a page number."),
+    "page": (lambda value: PAGE_NUMBER.fullmatch(value) and int(value) > 0, "not a page number."),
 }
 
 Params = dict[str, list[str]]
@@ -63,8 +72,11 @@ class Asked:
     defaults_in_use: bool
 
     def without(self, names) -> "Asked":
-        return replace(self, shown={k: v for k, v in self.shown.items() if k not in names},
-                       explicit={k: v for k, v in self.explicit.items() if k not in names})
+        return replace(
+            self,
+            shown={k: v for k, v in self.shown.items() if k not in names},
+            explicit={k: v for k, v in self.explicit.items() if k not in names},
+        )
 
     def data(self) -> QueryDict:
         return as_querydict({**self.shown, **{k: [v] for k, v in self.fixed.items()}})
@@ -133,8 +145,13 @@ def filled(listing: Listing, request, filterset, asked: Asked) -> Listing:
     number = int(asked.explicit.get("page", ["1"])[0])
     link = linker(request.path, asked.without({"page"}).shown, asked.defaults_in_use)
     listing.facets = facets(filterset, hidden=asked.fixed, link=link)
-    listing.page = paginated(filterset.qs.for_cards().only(*CARD_FIELDS), number,
-                             listing.page_size, listing, count=total(listing.facets, filterset))
+    listing.page = paginated(
+        filterset.qs.for_cards().only(*CARD_FIELDS),
+        number,
+        listing.page_size,
+        listing,
+        count=total(listing.facets, filterset),
+    )
     asked = asked.without({"page"})
     active = canonical_params({k: v for k, v in asked.shown.items() if k in FILTERS})
     listing.chips = chips(filterset, active, link=link)
@@ -212,8 +229,9 @@ def form_notices(filterset) -> list[Notice]:
     notices = []
     for name, errors in filterset.errors.items():
         message = str(errors[0])
-        notices.append(ignored(name, filterset.data.getlist(name),
-                               message[:1].lower() + message[1:]))
+        notices.append(
+            ignored(name, filterset.data.getlist(name), message[:1].lower() + message[1:])
+        )
     return notices
 
 
@@ -224,8 +242,9 @@ def ignored(name: str, values: list[str], reason: str) -> Notice:
 
 def shown(text: str) -> str:
     """``text`` safe to quote in a notice: control characters replaced, long text cut."""
-    text = "".join("\ufffd" if unicodedata.category(char) in ("Cc", "Cs") else char
-                   for char in text)
+    text = "".join(
+        "\ufffd" if unicodedata.category(char) in ("Cc", "Cs") else char for char in text
+    )
     return text if len(text) <= SHOWN_LENGTH else f"{text[:SHOWN_LENGTH]}…"
 
 
@@ -275,11 +294,13 @@ def redirect_url(request, listing: Listing) -> str:
 
 def linker(path: str, shown: Params, defaults_in_use: bool):
     """A function from changes (``{name: values}``) to the canonical URL of the result."""
+
     def link(changes: Params) -> str:
         query = canonical_query({**shown, **changes})
         if not query and defaults_in_use:
             query = "defaults=off"  # else the saved defaults would come straight back
         return f"{path}?{query}" if query else path
+
     return link
 
 
@@ -292,8 +313,12 @@ def paginated(queryset, number: int, size: int, listing: Listing, *, count=None)
     if count is not None:
         paginator.count = count
     if number > paginator.num_pages:
-        listing.notices.append(Notice(f"Page {shown(str(number))} is past the end; showing "
-                                      f"the last page, {paginator.num_pages}."))
+        listing.notices.append(
+            Notice(
+                f"Page {shown(str(number))} is past the end; showing "
+                f"the last page, {paginator.num_pages}."
+            )
+        )
         number = paginator.num_pages
     page = paginator.page(number)
     page.object_list = [ProductCard.of(product) for product in page.object_list]

@@ -82,8 +82,14 @@ DEFAULT_DELIVERY = {
     Topic.SEARCHES: Delivery(inbox=True, email=Email.DAILY),
 }
 # When one change hits several of a shopper's subscriptions, the most specific one speaks.
-PRIORITY = (Kind.PRICE_BELOW, Kind.PRICE_DROP, Kind.BACK_IN_STOCK, Kind.SEARCH, Kind.CATEGORY,
-            Kind.BRAND)
+PRIORITY = (
+    Kind.PRICE_BELOW,
+    Kind.PRICE_DROP,
+    Kind.BACK_IN_STOCK,
+    Kind.SEARCH,
+    Kind.CATEGORY,
+    Kind.BRAND,
+)
 
 
 @dataclass(frozen=True)
@@ -122,8 +128,9 @@ def hits(change: Change, follow: Follow) -> bool:
     if not product.is_active:
         return False
     if follow.kind in (Kind.PRICE_DROP, Kind.PRICE_BELOW, Kind.BACK_IN_STOCK):
-        return follow.product_id == product.id and not change.is_new and _product_hit(
-            change, follow)
+        return (
+            follow.product_id == product.id and not change.is_new and _product_hit(change, follow)
+        )
     if not change.is_new:
         return False
     if follow.kind == Kind.BRAND:
@@ -147,8 +154,9 @@ def matches_search(criteria: Mapping, product: ProductFacts) -> bool:
     """Whether the listing filtered by ``criteria`` (a saved search's valid values, as
     ``ProductFilter``'s form cleans them) lists ``product``; empty values filter nothing."""
     checks = {
-        "q": lambda text: text.upper() in product.name.upper()
-        or text.upper() in product.description.upper(),
+        "q": lambda text: (
+            text.upper() in product.name.upper() or text.upper() in product.description.upper()
+        ),
         "category": lambda slug: slug in (product.category_slug, product.parent_slug),
         "price_min": lambda low: product.price >= low,
         "price_max": lambda high: product.price <= high,
@@ -157,16 +165,23 @@ def matches_search(criteria: Mapping, product: ProductFacts) -> bool:
         "brand": lambda slugs: product.brand_slug in slugs,
         "audience": lambda values: product.audience in values,
         "in_stock": lambda _: product.stock > 0,
-        "on_sale": lambda _: product.compare_at_price is not None
-        and product.compare_at_price > product.price,
+        "on_sale": lambda _: (
+            product.compare_at_price is not None and product.compare_at_price > product.price
+        ),
     }
-    return all(check(criteria[name]) for name, check in checks.items()
-               if criteria.get(name) not in (None, "", [], ()))
+    return all(
+        check(criteria[name])
+        for name, check in checks.items()
+        if criteria.get(name) not in (None, "", [], ())
+    )
 
 
-def planned_notifications(change: Change, follows: Iterable[Follow],
-                          deliveries: Mapping[tuple[int, str], Delivery],
-                          paused: set[int]) -> list[Planned]:
+def planned_notifications(
+    change: Change,
+    follows: Iterable[Follow],
+    deliveries: Mapping[tuple[int, str], Delivery],
+    paused: set[int],
+) -> list[Planned]:
     """The notifications ``follows`` cause for ``change``, at most one per shopper, by user id.
 
     Skipped: subscriptions switched off, shoppers who paused everything, and shoppers whose
@@ -188,8 +203,17 @@ def planned_notifications(change: Change, follows: Iterable[Follow],
         delivery = deliveries.get((user_id, topic), DEFAULT_DELIVERY[topic])
         email = delivery.email if follow.can_email else Email.OFF
         if delivery.inbox or email != Email.OFF:
-            planned.append(Planned(change.id, user_id, follow.id, follow.kind,
-                                   headline(change, follow), delivery.inbox, email))
+            planned.append(
+                Planned(
+                    change.id,
+                    user_id,
+                    follow.id,
+                    follow.kind,
+                    headline(change, follow),
+                    delivery.inbox,
+                    email,
+                )
+            )
     return planned
 
 
@@ -198,15 +222,16 @@ def headline(change: Change, follow: Follow) -> str:
     product, now = change.product, euros(change.new_price)
     was = euros(change.old_price) if change.old_price is not None else ""
     text = {
-        Kind.PRICE_BELOW: lambda: f"{product.name} is now {now}, below your "
-                                  f"{euros(follow.price_below)} (was {was})",
+        Kind.PRICE_BELOW: lambda: (
+            f"{product.name} is now {now}, below your {euros(follow.price_below)} (was {was})"
+        ),
         Kind.PRICE_DROP: lambda: f"{product.name} dropped to {now} (was {was})",
         Kind.BACK_IN_STOCK: lambda: f"{product.name} is back in stock at {now}",
         Kind.BRAND: lambda: f"New from {follow.target_name}: {product.name}, {now}",
         Kind.CATEGORY: lambda: f"New in {follow.target_name}: {product.name}, {now}",
         Kind.SEARCH: lambda: f"New for your search “{follow.target_name}”: {product.name}, {now}",
     }[follow.kind]()
-    return text if len(text) <= TITLE_LENGTH else text[:TITLE_LENGTH - 1] + "…"
+    return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1] + "…"
 
 
 def euros(amount: Decimal) -> str:

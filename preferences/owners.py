@@ -39,8 +39,7 @@ def join_on_login(sender, request, user, **kwargs):
     if not key:
         return
     with transaction.atomic():
-        SavedSearch.objects.filter(user__isnull=True, owner_key=key).update(user=user,
-                                                                            owner_key="")
+        SavedSearch.objects.filter(user__isnull=True, owner_key=key).update(user=user, owner_key="")
         anonymous = Preference.objects.filter(user__isnull=True, owner_key=key)
         if Preference.objects.filter(user=user).exists():
             anonymous.delete()

@@ -43,8 +43,9 @@ def follow(request):
     if not posted:
         return _confirm_page(request, form, thing, kind)
     try:
-        subscription = subscriptions.follow(request.user, kind, thing,
-                                            form.cleaned_data.get("price_below"))
+        subscription = subscriptions.follow(
+            request.user, kind, thing, form.cleaned_data.get("price_below")
+        )
     except subscriptions.TooManySubscriptions as error:
         form.add_error(None, str(error))
         return _refused_follow(request, form)
@@ -74,19 +75,31 @@ def _answer(request, thing, kind, text):
 
 
 def _panel(request, thing, kind, *, note="", errors=()):
-    panel = subscriptions.follow_panel(request.user, errors=errors,
-                                       **{Subscription.TARGETS[kind]: thing})
-    return render(request, "includes/follow.html", {
-        "panel": panel, "next": next_or(request, thing.get_absolute_url()), "note": note})
+    panel = subscriptions.follow_panel(
+        request.user, errors=errors, **{Subscription.TARGETS[kind]: thing}
+    )
+    return render(
+        request,
+        "includes/follow.html",
+        {"panel": panel, "next": next_or(request, thing.get_absolute_url()), "note": note},
+    )
 
 
 def _confirm_page(request, form, thing, kind):
     following = Subscription.objects.filter(
-        user=request.user, kind=kind, is_active=True, **{Subscription.TARGETS[kind]: thing})
-    return render(request, "preferences/follow.html", {
-        "form": form, "thing": thing, "label": subscriptions.LABELS[kind],
-        "next": next_or(request, ""), "already": following.exists(),
-    })
+        user=request.user, kind=kind, is_active=True, **{Subscription.TARGETS[kind]: thing}
+    )
+    return render(
+        request,
+        "preferences/follow.html",
+        {
+            "form": form,
+            "thing": thing,
+            "label": subscriptions.LABELS[kind],
+            "next": next_or(request, ""),
+            "already": following.exists(),
+        },
+    )
 
 
 def _refused_follow(request, form):
@@ -96,9 +109,16 @@ def _refused_follow(request, form):
     if thing is not None and _is_htmx(request):
         errors = [error for errors in form.errors.values() for error in errors]
         return _panel(request, thing, form.cleaned_data["kind"], errors=errors)
-    return render(request, "preferences/follow.html", {
-        "form": form, "thing": thing, "next": next_or(request, ""),
-    }, status=404 if form.missing else 400)
+    return render(
+        request,
+        "preferences/follow.html",
+        {
+            "form": form,
+            "thing": thing,
+            "next": next_or(request, ""),
+        },
+        status=404 if form.missing else 400,
+    )
 
 
 def _kept(data) -> str:
@@ -132,16 +152,25 @@ def switch_subscription(request, pk):
 def delete_subscription(request, pk):
     subscription = get_object_or_404(
         Subscription.objects.select_related("product", "brand", "category", "search"),
-        pk=pk, user=request.user)
+        pk=pk,
+        user=request.user,
+    )
     subscription.delete()
     messages.success(request, f"You no longer follow {subscription.target.name}.")
     return redirect(next_or(request, reverse("preferences:settings")))
 
 
 def _refused(request, text: str, status: int = 400):
-    return render(request, "preferences/notice.html", {
-        "title": "That didn’t work", "text": text, "back": reverse("preferences:settings"),
-    }, status=status)
+    return render(
+        request,
+        "preferences/notice.html",
+        {
+            "title": "That didn’t work",
+            "text": text,
+            "back": reverse("preferences:settings"),
+        },
+        status=status,
+    )
 
 
 @csrf_exempt  # RFC 8058: mail clients POST without a session; the signed token is the proof.
@@ -151,14 +180,30 @@ def unsubscribe_view(request, token):
     try:
         target = target_of(token)
     except BadToken as error:
-        return render(request, "preferences/notice.html", {
-            "title": "This link can’t be used", "text": str(error),
-            "back": reverse("preferences:settings")}, status=400)
+        return render(
+            request,
+            "preferences/notice.html",
+            {
+                "title": "This link can’t be used",
+                "text": str(error),
+                "back": reverse("preferences:settings"),
+            },
+            status=400,
+        )
     subscription = subscription_of(target) if target.subscription_id is not None else None
-    exists = subscription is not None or (target.subscription_id is None and get_user_model()
-                                          .objects.filter(pk=target.user_id).exists())
+    exists = subscription is not None or (
+        target.subscription_id is None
+        and get_user_model().objects.filter(pk=target.user_id).exists()
+    )
     done = request.method == "POST" and exists and unsubscribe(target)
-    return render(request, "preferences/unsubscribe.html", {
-        "subscription": subscription, "digest": target.subscription_id is None,
-        "exists": exists, "posted": request.method == "POST", "changed": done,
-    })
+    return render(
+        request,
+        "preferences/unsubscribe.html",
+        {
+            "subscription": subscription,
+            "digest": target.subscription_id is None,
+            "exists": exists,
+            "posted": request.method == "POST",
+            "changed": done,
+        },
+    )

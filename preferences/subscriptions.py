@@ -20,9 +20,14 @@ PANEL_KINDS = {
     "category": (Kind.CATEGORY,),
     "search": (Kind.SEARCH,),
 }
-LABELS = {Kind.PRICE_DROP: "Price drops", Kind.PRICE_BELOW: "Price below a price you name",
-          Kind.BACK_IN_STOCK: "Back in stock", Kind.BRAND: "New arrivals",
-          Kind.CATEGORY: "New arrivals", Kind.SEARCH: "New matches"}
+LABELS = {
+    Kind.PRICE_DROP: "Price drops",
+    Kind.PRICE_BELOW: "Price below a price you name",
+    Kind.BACK_IN_STOCK: "Back in stock",
+    Kind.BRAND: "New arrivals",
+    Kind.CATEGORY: "New arrivals",
+    Kind.SEARCH: "New matches",
+}
 
 
 class TooManySubscriptions(Exception):
@@ -56,21 +61,36 @@ def target_field(kind: str) -> str:
     return Subscription.TARGETS[kind]
 
 
-def follow_panel(user, *, product=None, brand=None, category=None, search=None,
-                 subscriptions=None, errors=()) -> FollowPanel:
+def follow_panel(
+    user, *, product=None, brand=None, category=None, search=None, subscriptions=None, errors=()
+) -> FollowPanel:
     """The panel for the one thing given. ``subscriptions``: the shopper's subscriptions to it,
     when already loaded (``search_follows``); else one query, none when logged out."""
-    target, thing = next((name, value) for name, value in (
-        ("product", product), ("brand", brand), ("category", category), ("search", search))
-        if value is not None)
+    target, thing = next(
+        (name, value)
+        for name, value in (
+            ("product", product),
+            ("brand", brand),
+            ("category", category),
+            ("search", search),
+        )
+        if value is not None
+    )
     if subscriptions is None:
-        subscriptions = list(Subscription.objects.filter(
-            user_id=user.pk, **{target: thing})) if user.is_authenticated else []
+        subscriptions = (
+            list(Subscription.objects.filter(user_id=user.pk, **{target: thing}))
+            if user.is_authenticated
+            else []
+        )
     by_kind = {row.kind: row for row in subscriptions}
     return FollowPanel(
-        target, thing.pk, thing.name,
+        target,
+        thing.pk,
+        thing.name,
         [FollowOption(kind, LABELS[kind], by_kind.get(kind)) for kind in PANEL_KINDS[target]],
-        list(errors), price=product.price if product is not None else None)
+        list(errors),
+        price=product.price if product is not None else None,
+    )
 
 
 def search_follows(user, searches) -> dict[int, list[Subscription]]:
@@ -94,8 +114,10 @@ def follow(user, kind: str, target, price_below: Decimal | None = None) -> Subsc
     if updated.update(**values):
         return updated.get()
     if Subscription.objects.filter(user=user).count() >= MAX_SUBSCRIPTIONS:
-        raise TooManySubscriptions(f"You follow {MAX_SUBSCRIPTIONS} things already: unfollow "
-                                   "some in your notification settings first.")
+        raise TooManySubscriptions(
+            f"You follow {MAX_SUBSCRIPTIONS} things already: unfollow "
+            "some in your notification settings first."
+        )
     try:
         with transaction.atomic():
             return Subscription.objects.create(**lookup, **values)
@@ -107,7 +129,8 @@ def follow(user, kind: str, target, price_below: Decimal | None = None) -> Subsc
 def unfollow(user, kind: str, target) -> bool:
     """Stop following; whether there was anything to stop."""
     deleted, _ = Subscription.objects.filter(
-        user=user, kind=kind, **{target_field(kind): target}).delete()
+        user=user, kind=kind, **{target_field(kind): target}
+    ).delete()
     return bool(deleted)
 
 
@@ -117,7 +140,7 @@ def promise(subscription: Subscription) -> str:
     return {
         Kind.PRICE_DROP: f"You’ll hear when {name} gets cheaper.",
         Kind.PRICE_BELOW: f"You’ll hear when {name} drops below "
-                          f"{euros(subscription.price_below or 0)}.",
+        f"{euros(subscription.price_below or 0)}.",
         Kind.BACK_IN_STOCK: f"You’ll hear when {name} is back in stock.",
         Kind.BRAND: f"You’ll hear about new arrivals from {name}.",
         Kind.CATEGORY: f"You’ll hear about new arrivals in {name}.",

@@ -43,10 +43,18 @@ def noticed_tastes(visitor) -> Noticed:
         own = Event.objects.filter(session_key=visitor.session_key)
     else:
         return Noticed()
-    rows = own.filter(kind__in=KINDS, product__isnull=False).order_by("-created_at").values_list(
-        "kind", "product_id", "product__colour_id", "product__material_id",
-        "product__category_id", "product__category__parent_id",
-    )[:LATEST_EVENTS]
+    rows = (
+        own.filter(kind__in=KINDS, product__isnull=False)
+        .order_by("-created_at")
+        .values_list(
+            "kind",
+            "product_id",
+            "product__colour_id",
+            "product__material_id",
+            "product__category_id",
+            "product__category__parent_id",
+        )[:LATEST_EVENTS]
+    )
     return tastes(list(rows))
 
 
@@ -57,16 +65,27 @@ def tastes(rows) -> Noticed:
     to the lower id."""
     if not rows:
         return Noticed()
-    events = pd.DataFrame.from_records(rows, columns=COLUMNS).astype(
-        {"product_id": "int64", "colour_id": "float64", "material_id": "float64",
-         "category_id": "float64", "department_id": "float64"}
-    ).assign(session_key="me", user_id=np.nan)
+    events = (
+        pd.DataFrame.from_records(rows, columns=COLUMNS)
+        .astype(
+            {
+                "product_id": "int64",
+                "colour_id": "float64",
+                "material_id": "float64",
+                "category_id": "float64",
+                "department_id": "float64",
+            }
+        )
+        .assign(session_key="me", user_id=np.nan)
+    )
     # Purchases count once, as order lines do in the shop's own bands.
     lines = events[events["kind"] == Event.Kind.PURCHASE]
     products = events.drop_duplicates("product_id")[COLUMNS[1:]]
     shares = affinities(interactions(events, lines), products)
-    return Noticed(colour_ids=_top(shares, "colour", TOP_COLOURS),
-                   material_ids=_top(shares, "material", TOP_MATERIALS))
+    return Noticed(
+        colour_ids=_top(shares, "colour", TOP_COLOURS),
+        material_ids=_top(shares, "material", TOP_MATERIALS),
+    )
 
 
 def _top(shares: pd.DataFrame, attribute: str, count: int) -> tuple[int, ...]:

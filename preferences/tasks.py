@@ -14,8 +14,9 @@ from .models import ProductChange
 RESUME_AFTER = timedelta(minutes=10)
 
 
-@shared_task(bind=True, autoretry_for=(OperationalError, OSError), retry_backoff=True,
-             max_retries=5)
+@shared_task(
+    bind=True, autoretry_for=(OperationalError, OSError), retry_backoff=True, max_retries=5
+)
 def fan_out(self, change_id: int, after_user: int = 0) -> None:
     """Notify one batch of the change's followers, then enqueue the next batch — or, after
     the last, the instant e-mails — on the queue this one came from.
@@ -47,9 +48,12 @@ def resume_fan_outs(idle_seconds: float = RESUME_AFTER.total_seconds()) -> int:
     """Enqueue again what stalled for ``idle_seconds`` (a broker outage at commit time, a lost
     message): fan-outs from their cursor, and waiting instant e-mails; return how many."""
     since = timezone.now() - timedelta(seconds=idle_seconds)
-    stalled = (ProductChange.objects.filter(fanned_out_at__isnull=True)
-               .alias(seen=Coalesce("progressed_at", F("created_at"))).filter(seen__lte=since)
-               .values_list("pk", "done_through_user"))
+    stalled = (
+        ProductChange.objects.filter(fanned_out_at__isnull=True)
+        .alias(seen=Coalesce("progressed_at", F("created_at")))
+        .filter(seen__lte=since)
+        .values_list("pk", "done_through_user")
+    )
     for change_id, cursor in stalled:
         fan_out.delay(change_id, cursor)
     mailing = delivery.changes_with_emails_due(fanned_out_before=since)

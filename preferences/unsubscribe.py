@@ -43,13 +43,17 @@ def target_of(token: str) -> Target:
     try:
         value = signer.unsign_object(token, max_age=max_age)
     except signing.SignatureExpired as error:
-        raise BadToken("This unsubscribe link has expired. Log in to change your notification "
-                       "settings.") from error
+        raise BadToken(
+            "This unsubscribe link has expired. Log in to change your notification settings."
+        ) from error
     except (signing.BadSignature, ValueError) as error:
-        raise BadToken("This unsubscribe link is not valid: it may have been cut short or "
-                       "changed. Log in to change your notification settings.") from error
-    user_id, subscription_id = (value.get("u"), value.get("s")) if isinstance(value, dict) \
-        else (None, None)
+        raise BadToken(
+            "This unsubscribe link is not valid: it may have been cut short or "
+            "changed. Log in to change your notification settings."
+        ) from error
+    user_id, subscription_id = (
+        (value.get("u"), value.get("s")) if isinstance(value, dict) else (None, None)
+    )
     if not isinstance(user_id, int) or not isinstance(subscription_id, int | None):
         raise BadToken("This unsubscribe link is not valid.")
     return Target(user_id, subscription_id)
@@ -57,22 +61,32 @@ def target_of(token: str) -> Target:
 
 def subscription_of(target: Target) -> Subscription | None:
     """The target's subscription, if it still exists and still belongs to that shopper."""
-    return (Subscription.objects.select_related("product", "brand", "category", "search")
-            .filter(pk=target.subscription_id, user_id=target.user_id).first())
+    return (
+        Subscription.objects.select_related("product", "brand", "category", "search")
+        .filter(pk=target.subscription_id, user_id=target.user_id)
+        .first()
+    )
 
 
 def unsubscribe(target: Target) -> bool:
     """Switch the subscription off, or the shopper's digest e-mails; whether anything changed."""
     if target.subscription_id is not None:
-        return bool(Subscription.objects.filter(
-            pk=target.subscription_id, user_id=target.user_id, is_active=True,
-        ).update(is_active=False))
+        return bool(
+            Subscription.objects.filter(
+                pk=target.subscription_id,
+                user_id=target.user_id,
+                is_active=True,
+            ).update(is_active=False)
+        )
     return stop_digests(target.user_id)
 
 
 def stop_digests(user_id: int) -> bool:
     """Topics delivered by daily digest get no e-mail any more (their inbox choice stays)."""
-    daily = {topic: Delivery(delivery.inbox, Email.OFF)
-             for topic, delivery in delivery_of(user_id).items() if delivery.email == Email.DAILY}
+    daily = {
+        topic: Delivery(delivery.inbox, Email.OFF)
+        for topic, delivery in delivery_of(user_id).items()
+        if delivery.email == Email.DAILY
+    }
     save_delivery(user_id, daily)
     return bool(daily)

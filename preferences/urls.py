@@ -20,9 +20,15 @@ urlpatterns = [
     path("notifications/pause/", inbox_views.pause, name="pause"),
     path("follow/", subscription_views.follow, name="follow"),
     path("unfollow/", subscription_views.unfollow, name="unfollow"),
-    path("subscriptions/<int:pk>/switch/", subscription_views.switch_subscription,
-         name="switch-subscription"),
-    path("subscriptions/<int:pk>/delete/", subscription_views.delete_subscription,
-         name="delete-subscription"),
+    path(
+        "subscriptions/<int:pk>/switch/",
+        subscription_views.switch_subscription,
+        name="switch-subscription",
+    ),
+    path(
+        "subscriptions/<int:pk>/delete/",
+        subscription_views.delete_subscription,
+        name="delete-subscription",
+    ),
     path("unsubscribe/<str:token>/", subscription_views.unsubscribe_view, name="unsubscribe"),
 ]

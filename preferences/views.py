@@ -45,9 +45,11 @@ def listing_url(query: str) -> str:
 def edit(request):
     saved = saved_preference(request)
     chosen = listing_params(saved)
-    form = PreferenceForm(request.POST if request.method == "POST" else None,
-                          instance=saved or Preference(),
-                          personalization_on=request.visitor.personalization_on)
+    form = PreferenceForm(
+        request.POST if request.method == "POST" else None,
+        instance=saved or Preference(),
+        personalization_on=request.visitor.personalization_on,
+    )
     if form.is_bound and form.is_valid():
         form.save_for(owner_for(request, create=True))
         messages.success(request, "Saved. Listings now start from your preferences.")
@@ -59,25 +61,39 @@ def edit(request):
 def suggest(request):
     """The preferences form pre-filled (not saved) with what the shop noticed."""
     if not request.visitor.personalization_on:
-        messages.info(request, "Personalization is off, so the shop has noticed nothing to "
-                               "suggest.")
+        messages.info(
+            request, "Personalization is off, so the shop has noticed nothing to suggest."
+        )
         return redirect("preferences:edit")
     noticed = noticed_tastes(request.visitor)
     if not noticed:
-        messages.info(request, "The shop hasn’t noticed any colours or materials you like yet: "
-                               "browse a few products, then try again.")
+        messages.info(
+            request,
+            "The shop hasn’t noticed any colours or materials you like yet: "
+            "browse a few products, then try again.",
+        )
         return redirect("preferences:edit")
     saved = saved_preference(request)
-    form = PreferenceForm(instance=saved or Preference(), initial={
-        "colours": noticed.colour_ids, "materials": noticed.material_ids})
+    form = PreferenceForm(
+        instance=saved or Preference(),
+        initial={"colours": noticed.colour_ids, "materials": noticed.material_ids},
+    )
     return _edit_page(request, form, saved, listing_params(saved), noticed=noticed)
 
 
 def _edit_page(request, form, saved, chosen, *, noticed=NOTHING_NOTICED, status=200):
-    return render(request, "preferences/edit.html", {
-        "form": form, "saved": saved, "chosen": chosen, "noticed": noticed,
-        "personalization_on": request.visitor.personalization_on,
-    }, status=status)
+    return render(
+        request,
+        "preferences/edit.html",
+        {
+            "form": form,
+            "saved": saved,
+            "chosen": chosen,
+            "noticed": noticed,
+            "personalization_on": request.visitor.personalization_on,
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -92,9 +108,15 @@ def save_search(request):
     """Save (or, under a name already used, update) a listing's query, then show it again."""
     form = SavedSearchForm(request.POST)
     if not form.is_valid():
-        return render(request, "preferences/save_search.html", {
-            "form": form, "listing_url": listing_url(""),
-        }, status=400)
+        return render(
+            request,
+            "preferences/save_search.html",
+            {
+                "form": form,
+                "listing_url": listing_url(""),
+            },
+            status=400,
+        )
     owner = owner_for(request, create=True)
     name, query = form.cleaned_data["name"], form.cleaned_data["query"]
     search = SavedSearch.objects.owned_by(owner).filter(name=name).first()
@@ -116,11 +138,24 @@ def saved_searches(request):
 
 def _searches_page(request, page, *, renaming=None, rename_form=None, status=200):
     follows = search_follows(request.user, page)
-    return render(request, "preferences/saved_searches.html", {
-        "page_obj": page, "renaming": renaming, "rename_form": rename_form,
-        "rows": [SearchRow(s, listing_url(s.query), follow=follow_panel(
-            request.user, search=s, subscriptions=follows[s.pk])) for s in page],
-    }, status=status)
+    return render(
+        request,
+        "preferences/saved_searches.html",
+        {
+            "page_obj": page,
+            "renaming": renaming,
+            "rename_form": rename_form,
+            "rows": [
+                SearchRow(
+                    s,
+                    listing_url(s.query),
+                    follow=follow_panel(request.user, search=s, subscriptions=follows[s.pk]),
+                )
+                for s in page
+            ],
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -149,17 +184,27 @@ def delete_search(request, pk):
 @require_safe
 def account(request):
     owner = owner_for(request)
-    searches = list(SavedSearch.objects.owned_by(owner)[:ACCOUNT_SEARCHES + 1])
+    searches = list(SavedSearch.objects.owned_by(owner)[: ACCOUNT_SEARCHES + 1])
     shown = searches[:ACCOUNT_SEARCHES]
     follows = search_follows(request.user, shown)
-    return render(request, "preferences/account.html", {
-        "rows": [SearchRow(search, listing_url(search.query), count, follow_panel(
-                     request.user, search=search, subscriptions=follows[search.pk]))
-                 for search, count in zip(shown, result_counts(request, shown), strict=True)],
-        "more_searches": len(searches) > ACCOUNT_SEARCHES,
-        "has_preferences": Preference.objects.owned_by(owner).exists(),
-        "listing_url": listing_url(""),
-    })
+    return render(
+        request,
+        "preferences/account.html",
+        {
+            "rows": [
+                SearchRow(
+                    search,
+                    listing_url(search.query),
+                    count,
+                    follow_panel(request.user, search=search, subscriptions=follows[search.pk]),
+                )
+                for search, count in zip(shown, result_counts(request, shown), strict=True)
+            ],
+            "more_searches": len(searches) > ACCOUNT_SEARCHES,
+            "has_preferences": Preference.objects.owned_by(owner).exists(),
+            "listing_url": listing_url(""),
+        },
+    )
 
 
 def result_counts(request, searches) -> list[int]:
@@ -177,8 +222,9 @@ def _result_count(request, query: str, options) -> int:
     data = QueryDict(query, mutable=True)
     # Sorting never changes a count, and "recommended" would cost a query of its own.
     data.pop("sort", None)
-    filterset = ProductFilter(data, queryset=Product.objects.active(), request=request,
-                              options=options)
+    filterset = ProductFilter(
+        data, queryset=Product.objects.active(), request=request, options=options
+    )
     return filterset.qs.count()
 
 

@@ -27,11 +27,28 @@ class ColourAdmin(SlugNamedAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "sku", "brand", "category", "colour", "material", "audience",
-                    "price", "compare_at_price", "stock", "is_active"]
+    list_display = [
+        "name",
+        "sku",
+        "brand",
+        "category",
+        "colour",
+        "material",
+        "audience",
+        "price",
+        "compare_at_price",
+        "stock",
+        "is_active",
+    ]
     list_editable = ["price", "compare_at_price", "stock", "is_active"]
-    list_filter = ["is_active", "audience", ("category", admin.RelatedOnlyFieldListFilter),
-                   "colour", "material", ("brand", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "is_active",
+        "audience",
+        ("category", admin.RelatedOnlyFieldListFilter),
+        "colour",
+        "material",
+        ("brand", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["name", "sku", "description", "brand__name"]
     list_select_related = ["brand", "category", "colour", "material"]
     autocomplete_fields = ["brand", "category"]

@@ -18,15 +18,36 @@ from .models import Priced, Product
 
 CARD_CACHE_SECONDS = 300
 NEW_ARRIVALS_CACHE_SECONDS = 60
-CARD_FIELDS = ["name", "slug", "price", "compare_at_price", "stock", "brand__name",
-               "category__icon", "colour__name", "colour__hex"]
+CARD_FIELDS = [
+    "name",
+    "slug",
+    "price",
+    "compare_at_price",
+    "stock",
+    "brand__name",
+    "category__icon",
+    "colour__name",
+    "colour__hex",
+]
 
 
-class ProductCard(NamedTuple("CardFields", [
-    ("pk", int), ("name", str), ("url", str), ("image_url", str), ("brand_name", str),
-    ("colour_name", str), ("price", Decimal), ("compare_at_price", Decimal | None),
-    ("stock", int),
-]), Priced):
+class ProductCard(
+    NamedTuple(
+        "CardFields",
+        [
+            ("pk", int),
+            ("name", str),
+            ("url", str),
+            ("image_url", str),
+            ("brand_name", str),
+            ("colour_name", str),
+            ("price", Decimal),
+            ("compare_at_price", Decimal | None),
+            ("stock", int),
+        ],
+    ),
+    Priced,
+):
     """A named tuple: a page reads dozens from the cache, and tuples unpickle fastest."""
 
     __slots__ = ()
@@ -35,10 +56,15 @@ class ProductCard(NamedTuple("CardFields", [
     def of(cls, product: Product) -> "ProductCard":
         """The card of a product loaded with its brand, category and colour."""
         return cls(
-            pk=product.pk, name=product.name, url=product.get_absolute_url(),
-            image_url=product.image_url, brand_name=product.brand.name,
-            colour_name=product.colour.name, price=product.price,
-            compare_at_price=product.compare_at_price, stock=product.stock,
+            pk=product.pk,
+            name=product.name,
+            url=product.get_absolute_url(),
+            image_url=product.image_url,
+            brand_name=product.brand.name,
+            colour_name=product.colour.name,
+            price=product.price,
+            compare_at_price=product.compare_at_price,
+            stock=product.stock,
         )
 
 
@@ -58,8 +84,7 @@ def cards(product_ids) -> dict[int, ProductCard]:
     if missing:
         loaded = Product.objects.active().for_cards().only(*CARD_FIELDS).in_bulk(missing)
         fresh = {pid: ProductCard.of(product) for pid, product in loaded.items()}
-        cache.set_many({keys[pid]: tuple(card) for pid, card in fresh.items()},
-                       CARD_CACHE_SECONDS)
+        cache.set_many({keys[pid]: tuple(card) for pid, card in fresh.items()}, CARD_CACHE_SECONDS)
         found.update(fresh)
     return found
 
@@ -78,8 +103,11 @@ def new_arrivals(count: int) -> list[ProductCard]:
     key = f"cards:new-arrivals:{count}"
     ids = cache.get(key)
     if ids is None:
-        ids = list(Product.objects.active().order_by("-created_at", "pk")
-                   .values_list("pk", flat=True)[:count])
+        ids = list(
+            Product.objects.active()
+            .order_by("-created_at", "pk")
+            .values_list("pk", flat=True)[:count]
+        )
         cache.set(key, ids, NEW_ARRIVALS_CACHE_SECONDS)
     found = cards(ids)
     return [found[pid] for pid in ids if pid in found]

@@ -57,7 +57,8 @@ class Cart:
         """The cart's lines in the order they were added, skipping products no longer sold."""
         products = Product.objects.active().for_cards().in_bulk([int(pk) for pk in self.items])
         return [
-            CartLine(products[int(pk)], qty) for pk, qty in self.items.items()
+            CartLine(products[int(pk)], qty)
+            for pk, qty in self.items.items()
             if int(pk) in products
         ]
 

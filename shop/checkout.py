@@ -40,8 +40,13 @@ def place_order(cart: Cart, *, details: dict, user=None, session_key: str = "") 
             **details,
         )
         OrderLine.objects.bulk_create(
-            OrderLine(order=order, product=line.product, product_name=line.product.name,
-                      unit_price=line.product.price, quantity=line.quantity)
+            OrderLine(
+                order=order,
+                product=line.product,
+                product_name=line.product.name,
+                unit_price=line.product.price,
+                quantity=line.quantity,
+            )
             for line in lines
         )
         # robust: a broker outage must not turn a committed order into an error page.

@@ -40,6 +40,7 @@ def latest_order_time() -> datetime | None:
     """One second after the latest order that is not cancelled; None without orders."""
     from shop.models import Order
 
-    latest = (Order.objects.exclude(status=Order.Status.CANCELLED)
-              .aggregate(latest=Max("created_at"))["latest"])
+    latest = Order.objects.exclude(status=Order.Status.CANCELLED).aggregate(
+        latest=Max("created_at")
+    )["latest"]
     return None if latest is None else latest + timedelta(seconds=1)

@@ -13,7 +13,9 @@ class QuantityForm(forms.Form):
     """A quantity for one product, checked against what is in stock."""
 
     quantity = forms.IntegerField(
-        min_value=1, max_value=MAX_QUANTITY, initial=1,
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        initial=1,
         error_messages={
             "invalid": "Enter a whole number of items.",
             "min_value": "Enter at least 1.",

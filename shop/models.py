@@ -141,16 +141,20 @@ class Product(Priced, models.Model):
     audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.UNISEX)
     price = models.DecimalField(max_digits=10, decimal_places=2)
     compare_at_price = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True,
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="The earlier price; above the price, the product shows as on sale.",
     )
     stock = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     units_sold = models.PositiveIntegerField(
-        default=0, editable=False,
+        default=0,
+        editable=False,
         help_text="Units sold in the last 30 days, refreshed by a Celery task; sorts by "
-                  "best selling.",
+        "best selling.",
     )
 
     objects = ProductQuerySet.as_manager()
@@ -161,16 +165,22 @@ class Product(Priced, models.Model):
             models.Index(fields=["is_active", "category", "price"]),
             models.Index(fields=["is_active", "-created_at"]),
             models.Index(fields=["is_active", "-units_sold"]),
-            models.Index(fields=["name", "id"], condition=models.Q(is_active=True),
-                         name="product_active_name"),
+            models.Index(
+                fields=["name", "id"],
+                condition=models.Q(is_active=True),
+                name="product_active_name",
+            ),
             # Facet counts group active products by one attribute while the other filters
             # apply; covering indexes let PostgreSQL answer them from the index alone
             # (benchmarks/listing.py: 175 → 46 ms at 100,000 products), keyed by the facet and
             # the price so a price range narrows the scan (a facet query: 8.4 → 4.3 ms).
             *[
-                models.Index(fields=_facet_key(key),
-                             include=[k for k in FACET_COLUMNS if k not in _facet_key(key)],
-                             condition=models.Q(is_active=True), name=f"product_facet_{key}")
+                models.Index(
+                    fields=_facet_key(key),
+                    include=[k for k in FACET_COLUMNS if k not in _facet_key(key)],
+                    condition=models.Q(is_active=True),
+                    name=f"product_facet_{key}",
+                )
                 for key in FACET_KEYS
             ],
         ]
@@ -188,7 +198,6 @@ class Product(Priced, models.Model):
     def image_url(self):
         """A generated SVG picture, from the department's icon and the product's colour."""
         return reverse("shop:product-image", args=[self.category.icon, self.colour.hex.lstrip("#")])
-
 
 
 class Shopper(models.Model):
@@ -211,7 +220,10 @@ class Order(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="orders",
     )
     session_key = models.CharField(max_length=40, blank=True, db_index=True)
@@ -224,9 +236,13 @@ class Order(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     external_key = models.CharField(
-        max_length=100, unique=True, null=True, blank=True, editable=False,
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="Imported orders: the source and its order number, like "
-                  "\"online-retail:536365\". Empty for the shop's own orders.",
+        '"online-retail:536365". Empty for the shop\'s own orders.',
     )
 
     class Meta:

@@ -18,8 +18,12 @@ SALES_WINDOW_DAYS = 30
 def send_order_confirmation(order_id: int) -> None:
     """E-mail the shopper their order; marks it sent, so a retry or a second run sends nothing."""
     with transaction.atomic():
-        order = (Order.objects.select_for_update().prefetch_related("lines")
-                 .filter(pk=order_id, confirmation_sent_at__isnull=True).first())
+        order = (
+            Order.objects.select_for_update()
+            .prefetch_related("lines")
+            .filter(pk=order_id, confirmation_sent_at__isnull=True)
+            .first()
+        )
         if order is None:
             return
         body = render_to_string("shop/email/order_confirmation.txt", {"order": order})
@@ -39,9 +43,14 @@ def refresh_sales_counts(as_of: str | None = None) -> int:
     """
     until = clock.as_of(as_of)
     since = until - timedelta(days=SALES_WINDOW_DAYS)
-    sold = (OrderLine.objects.filter(product=OuterRef("pk"), order__created_at__gte=since,
-                                     order__created_at__lt=until)
-            .exclude(order__status=Order.Status.CANCELLED)
-            .values("product").annotate(units=Sum("quantity")).values("units"))
+    sold = (
+        OrderLine.objects.filter(
+            product=OuterRef("pk"), order__created_at__gte=since, order__created_at__lt=until
+        )
+        .exclude(order__status=Order.Status.CANCELLED)
+        .values("product")
+        .annotate(units=Sum("quantity"))
+        .values("units")
+    )
     fresh = Coalesce(Subquery(sold), Value(0), output_field=IntegerField())
     return Product.objects.filter(~Q(units_sold=fresh)).update(units_sold=fresh)

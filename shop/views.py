@@ -45,16 +45,21 @@ def _bands(request, placement, **page):
 
 
 def home(request):
-    return render(request, "shop/home.html", {
-        "bands": _bands(request, Placement.HOME),
-        "new_arrivals": new_arrivals(NEW_ARRIVALS),
-    })
+    return render(
+        request,
+        "shop/home.html",
+        {
+            "bands": _bands(request, Placement.HOME),
+            "new_arrivals": new_arrivals(NEW_ARRIVALS),
+        },
+    )
 
 
 def _is_htmx(request):
     """An htmx swap of the results (a history restore wants the whole page)."""
-    return bool(request.headers.get("HX-Request")
-                and not request.headers.get("HX-History-Restore-Request"))
+    return bool(
+        request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
+    )
 
 
 def _listing_page(request, listing, *, title, template_context=None):
@@ -63,10 +68,17 @@ def _listing_page(request, listing, *, title, template_context=None):
         return redirect(listing.redirect_url)
     htmx = _is_htmx(request)
     template = "shop/product_list.html#results" if htmx else "shop/product_list.html"
-    response = render(request, template, {
-        "title": title, "listing": listing, "page_obj": listing.page, "htmx": htmx,
-        **(template_context or {}),
-    })
+    response = render(
+        request,
+        template,
+        {
+            "title": title,
+            "listing": listing,
+            "page_obj": listing.page,
+            "htmx": htmx,
+            **(template_context or {}),
+        },
+    )
     if htmx:
         response["HX-Push-Url"] = listing.url
     patch_vary_headers(response, ["HX-Request"])
@@ -85,11 +97,17 @@ def category(request, slug):
     listing = build_listing(request, Product.objects.active(), fixed={"category": slug})
     if listing.redirect_url or _is_htmx(request):
         return _listing_page(request, listing, title=category.name)
-    return _listing_page(request, listing, title=category.name, template_context={
-        "category": category, "follow": follow_panel(request.user, category=category),
-        "bands": _bands(request, Placement.CATEGORY, category_id=category.pk),
-        "subcategories": listing.filterset.options.children(category.pk),
-    })
+    return _listing_page(
+        request,
+        listing,
+        title=category.name,
+        template_context={
+            "category": category,
+            "follow": follow_panel(request.user, category=category),
+            "bands": _bands(request, Placement.CATEGORY, category_id=category.pk),
+            "subcategories": listing.filterset.options.children(category.pk),
+        },
+    )
 
 
 @require_safe
@@ -98,16 +116,24 @@ def brand(request, slug):
     listing = build_listing(request, Product.objects.active(), fixed={"brand": slug})
     if listing.redirect_url or _is_htmx(request):
         return _listing_page(request, listing, title=brand.name, template_context={"brand": brand})
-    return _listing_page(request, listing, title=brand.name, template_context={
-        "brand": brand, "follow": follow_panel(request.user, brand=brand)})
+    return _listing_page(
+        request,
+        listing,
+        title=brand.name,
+        template_context={"brand": brand, "follow": follow_panel(request.user, brand=brand)},
+    )
 
 
 @require_safe
 def search(request):
     listing = build_listing(request, Product.objects.active(), required=("q",))
     query = (listing.filterset.cleaned.get("q") or "") if listing.filterset else ""
-    return _listing_page(request, listing, title=f"Results for “{query}”" if query else "Search",
-                         template_context={"query": query})
+    return _listing_page(
+        request,
+        listing,
+        title=f"Results for “{query}”" if query else "Search",
+        template_context={"query": query},
+    )
 
 
 def product_detail(request, slug):
@@ -117,13 +143,17 @@ def product_detail(request, slug):
     )
     cart = Cart(request.session)
     record_view(request, product)
-    return render(request, "shop/product_detail.html", {
-        "product": product,
-        "form": QuantityForm(product=product),
-        "in_cart": cart.quantity_of(product.pk),
-        "bands": _bands(request, Placement.PRODUCT, product=product),
-        "follow": follow_panel(request.user, product=product),
-    })
+    return render(
+        request,
+        "shop/product_detail.html",
+        {
+            "product": product,
+            "form": QuantityForm(product=product),
+            "in_cart": cart.quantity_of(product.pk),
+            "bands": _bands(request, Placement.PRODUCT, product=product),
+            "follow": follow_panel(request.user, product=product),
+        },
+    )
 
 
 @require_GET
@@ -137,23 +167,35 @@ def product_image(request, icon, hex_colour):
 def cart_detail(request):
     cart = Cart(request.session)
     lines = cart.lines()
-    return render(request, "shop/cart.html", {
-        "lines": lines, "total": Cart.total(lines),
-        "bands": _bands(request, Placement.CART,
-                        cart_product_ids=tuple(line.product.pk for line in lines)),
-    })
+    return render(
+        request,
+        "shop/cart.html",
+        {
+            "lines": lines,
+            "total": Cart.total(lines),
+            "bands": _bands(
+                request, Placement.CART, cart_product_ids=tuple(line.product.pk for line in lines)
+            ),
+        },
+    )
 
 
 @require_POST
 def cart_add(request, product_id):
     product = get_object_or_404(Product.objects.active(), pk=product_id)
     cart = Cart(request.session)
-    form = QuantityForm(request.POST, product=product,
-                        already_in_cart=cart.quantity_of(product.pk))
+    form = QuantityForm(request.POST, product=product, already_in_cart=cart.quantity_of(product.pk))
     if not form.is_valid():
-        return render(request, "shop/product_detail.html", {
-            "product": product, "form": form, "in_cart": cart.quantity_of(product.pk),
-        }, status=400)
+        return render(
+            request,
+            "shop/product_detail.html",
+            {
+                "product": product,
+                "form": form,
+                "in_cart": cart.quantity_of(product.pk),
+            },
+            status=400,
+        )
     quantity = form.cleaned_data["quantity"]
     cart.add(product.pk, quantity)
     record_cart_add(request, product, quantity)
@@ -177,9 +219,17 @@ def cart_update(request, product_id):
         messages.success(request, f"Updated {product.name}.")
         return redirect("shop:cart")
     lines = cart.lines()
-    return render(request, "shop/cart.html", {
-        "lines": lines, "total": Cart.total(lines), "error_product": product, "form": form,
-    }, status=400)
+    return render(
+        request,
+        "shop/cart.html",
+        {
+            "lines": lines,
+            "total": Cart.total(lines),
+            "error_product": product,
+            "form": form,
+        },
+        status=400,
+    )
 
 
 def checkout(request):
@@ -191,19 +241,30 @@ def checkout(request):
     form = CheckoutForm(request.POST or None, initial=_checkout_initial(request))
     if request.method == "POST" and form.is_valid():
         try:
-            order = place_order(cart, details=form.cleaned_data, user=request.user,
-                                session_key=request.session.get(VISIT_KEY, ""))
+            order = place_order(
+                cart,
+                details=form.cleaned_data,
+                user=request.user,
+                session_key=request.session.get(VISIT_KEY, ""),
+            )
         except CheckoutError as error:
             messages.error(request, str(error))
             return redirect("shop:cart")
         record_purchase(request, order.lines.all())
         request.session[LAST_ORDERS_SESSION_KEY] = [
-            order.pk, *request.session.get(LAST_ORDERS_SESSION_KEY, [])
+            order.pk,
+            *request.session.get(LAST_ORDERS_SESSION_KEY, []),
         ][:20]
         return redirect(order)
-    return render(request, "shop/checkout.html", {
-        "form": form, "lines": lines, "total": Cart.total(lines),
-    })
+    return render(
+        request,
+        "shop/checkout.html",
+        {
+            "form": form,
+            "lines": lines,
+            "total": Cart.total(lines),
+        },
+    )
 
 
 def _checkout_initial(request):
@@ -221,8 +282,9 @@ def order_detail(request, pk):
     """An order is shown to its owner, or to the session that placed it as a guest."""
     owned = Q(user=request.user) if request.user.is_authenticated else Q(pk__in=[])
     placed_here = Q(pk__in=request.session.get(LAST_ORDERS_SESSION_KEY, []), user__isnull=True)
-    order = get_object_or_404(Order.objects.filter(owned | placed_here).prefetch_related("lines"),
-                              pk=pk)
+    order = get_object_or_404(
+        Order.objects.filter(owned | placed_here).prefetch_related("lines"), pk=pk
+    )
     return render(request, "shop/order_detail.html", {"order": order})
 
 
@@ -230,9 +292,14 @@ def order_detail(request, pk):
 def order_list(request):
     orders = Order.objects.filter(user=request.user).prefetch_related("lines")
     page = Paginator(orders, 20).get_page(request.GET.get("page"))
-    return render(request, "shop/order_list.html", {
-        "page_obj": page, "bands": _bands(request, Placement.ACCOUNT),
-    })
+    return render(
+        request,
+        "shop/order_list.html",
+        {
+            "page_obj": page,
+            "bands": _bands(request, Placement.ACCOUNT),
+        },
+    )
 
 
 def signup(request):

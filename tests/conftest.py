@@ -29,8 +29,14 @@ from django.test import override_settings
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 # Unique per test session: a stale message from an earlier run can never reach this run's worker.
 WORKER_QUEUE = f"tailor-test-{uuid.uuid4().hex[:12]}"
@@ -108,8 +114,12 @@ def _isolated_cache(request):
         yield
         return
     location = f"tailor-test-{uuid.uuid4().hex}"
-    caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                          "LOCATION": location}}
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": location,
+        }
+    }
     with override_settings(CACHES=caches):
         yield
         from django.core.cache import cache
@@ -179,14 +189,31 @@ class CeleryWorker:
         if not celery.exists():
             celery = Path(sys.executable).with_name("celery")
         command = [
-            str(celery), "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-            "-Q", self.queue, "-n", f"{self.queue}-{self.starts}@%h", "--loglevel=info",
+            str(celery),
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            self.queue,
+            "-n",
+            f"{self.queue}-{self.starts}@%h",
+            "--loglevel=info",
             # Nothing to talk to: skipping mingle saves a second per start.
-            "--without-mingle", "--without-gossip", "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
         ]
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                command,
+                cwd=BASE_DIR,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         self._wait_until_ready()
 
     def _wait_until_ready(self):

@@ -23,21 +23,26 @@ def context(kind: str, key) -> str:
 
 
 def empty_result() -> pd.DataFrame:
-    return pd.DataFrame({
-        "context": pd.Series(dtype="str"),
-        "product_id": pd.Series(dtype="int64"),
-        "score": pd.Series(dtype="float64"),
-        "reason": pd.Series(dtype="str"),
-    })
+    return pd.DataFrame(
+        {
+            "context": pd.Series(dtype="str"),
+            "product_id": pd.Series(dtype="int64"),
+            "score": pd.Series(dtype="float64"),
+            "reason": pd.Series(dtype="str"),
+        }
+    )
 
 
 def ranked(rows: pd.DataFrame, top_n: int) -> pd.DataFrame:
     """Order rows by context, score (descending) and product id; keep ``top_n`` per context."""
     if rows.empty:
         return empty_result()
-    rows = rows.sort_values(["context", "score", "product_id"], ascending=[True, False, True],
-                            kind="mergesort")
+    rows = rows.sort_values(
+        ["context", "score", "product_id"], ascending=[True, False, True], kind="mergesort"
+    )
     rows = rows.groupby("context", sort=False).head(top_n)
-    return rows[RESULT_COLUMNS].astype({"product_id": "int64", "score": "float64"}).reset_index(
-        drop=True
+    return (
+        rows[RESULT_COLUMNS]
+        .astype({"product_id": "int64", "score": "float64"})
+        .reset_index(drop=True)
     )

@@ -30,8 +30,10 @@ def also_viewed(events: pd.DataFrame, *, min_support: int, top_n: int) -> pd.Dat
     matrix, products = basket_matrix(views["session_key"], views["product_id"])
     a, b, support = pair_supports(matrix, min_support)
     best = best_per_product(a, support, (b,), top_n)
-    return ranked(product_rows(products, a[best], b[best], support[best],
-                               reasons(support[best], _reason)), top_n)
+    return ranked(
+        product_rows(products, a[best], b[best], support[best], reasons(support[best], _reason)),
+        top_n,
+    )
 
 
 def _reason(sessions: int) -> str:

@@ -22,8 +22,15 @@ def period(days: int) -> str:
     return f"in the last {days} days"
 
 
-def best_sellers(lines: pd.DataFrame, *, now, days: int, count_by: str = "units",
-                 product_categories: pd.DataFrame, top_n: int) -> pd.DataFrame:
+def best_sellers(
+    lines: pd.DataFrame,
+    *,
+    now,
+    days: int,
+    count_by: str = "units",
+    product_categories: pd.DataFrame,
+    top_n: int,
+) -> pd.DataFrame:
     """The products sold most in ``[now - days, now)``, overall and per category and department.
 
     ``lines`` is the order-lines frame (README.md). ``count_by="units"`` scores a product by the
@@ -56,15 +63,24 @@ def _scores(lines: pd.DataFrame, count_by: str) -> pd.Series:
 
 
 def _per_category(scores: pd.Series, product_categories: pd.DataFrame) -> pd.DataFrame:
-    placed = product_categories.merge(scores.rename("score"), left_on="product_id",
-                                      right_index=True)
-    filed = placed.melt(id_vars=["product_id", "score"],
-                        value_vars=["category_id", "department_id"], value_name="category")
+    placed = product_categories.merge(
+        scores.rename("score"), left_on="product_id", right_index=True
+    )
+    filed = placed.melt(
+        id_vars=["product_id", "score"],
+        value_vars=["category_id", "department_id"],
+        value_name="category",
+    )
     filed = filed.dropna(subset=["category"]).drop_duplicates(["product_id", "category"])
     # A NaN department makes the column float: cast so the context reads "category:3", not "3.0".
     contexts = [context("category", int(category)) for category in filed["category"]]
-    return pd.DataFrame({"context": contexts, "product_id": filed["product_id"].to_numpy(),
-                         "score": filed["score"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "context": contexts,
+            "product_id": filed["product_id"].to_numpy(),
+            "score": filed["score"].to_numpy(),
+        }
+    )
 
 
 def _reason(count: int, count_by: str, days: int) -> str:

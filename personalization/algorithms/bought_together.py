@@ -15,8 +15,9 @@ from . import context, empty_result, ranked
 METRICS = ("lift", "confidence")
 
 
-def co_purchases(lines: pd.DataFrame, *, min_support: int, metric: str = "lift",
-                 top_n: int) -> pd.DataFrame:
+def co_purchases(
+    lines: pd.DataFrame, *, min_support: int, metric: str = "lift", top_n: int
+) -> pd.DataFrame:
     """For each product A, the products B most often bought in the same order as A.
 
     ``lines`` is the order-lines frame (README.md); only ``order_id`` and ``product_id`` are read,
@@ -43,8 +44,10 @@ def co_purchases(lines: pd.DataFrame, *, min_support: int, metric: str = "lift",
     else:
         score = (support * matrix.shape[0]) / (alone[a] * alone[b])
     best = best_per_product(a, score, (b, -support), top_n)
-    return ranked(product_rows(products, a[best], b[best], score[best],
-                               reasons(support[best], _reason)), top_n)
+    return ranked(
+        product_rows(products, a[best], b[best], score[best], reasons(support[best], _reason)),
+        top_n,
+    )
 
 
 def basket_matrix(baskets: pd.Series, items: pd.Series) -> tuple[sparse.csr_array, np.ndarray]:
@@ -124,14 +127,21 @@ def reasons(counts: np.ndarray, reason: Callable[[int], str]) -> np.ndarray:
     return np.array([reason(int(count)) for count in distinct], dtype=object)[inverse]
 
 
-def product_rows(products: np.ndarray, a: np.ndarray, b: np.ndarray, score: np.ndarray,
-                 reason: np.ndarray) -> pd.DataFrame:
+def product_rows(
+    products: np.ndarray, a: np.ndarray, b: np.ndarray, score: np.ndarray, reason: np.ndarray
+) -> pd.DataFrame:
     """Result rows for column pairs: context ``"product:<products[a]>"``, ``products[b]``."""
     if len(a) == 0:
         return empty_result()
     labels = np.array([context("product", int(product)) for product in products], dtype=object)
-    return pd.DataFrame({"context": labels[a], "product_id": products[b],
-                         "score": score.astype(np.float64), "reason": reason})
+    return pd.DataFrame(
+        {
+            "context": labels[a],
+            "product_id": products[b],
+            "score": score.astype(np.float64),
+            "reason": reason,
+        }
+    )
 
 
 def _reason(orders: int) -> str:

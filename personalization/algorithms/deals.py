@@ -49,18 +49,26 @@ def affinities(interactions: pd.DataFrame, products: pd.DataFrame) -> pd.DataFra
     weight = touched["weight"].to_numpy(float)
     total = np.bincount(visitor, weights=weight)[visitor]
     share = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
-    found = pd.concat([_no_affinities()] + [
-        _value_shares(visitor, touched[ATTRIBUTES[attribute]].to_numpy(float), share)
-        .assign(attribute=attribute)
-        for attribute in sorted(ATTRIBUTES)
-    ], ignore_index=True).sort_values("visitor", kind="stable")
-    return pd.DataFrame({
-        "visitor": pd.array(np.asarray(visitors, dtype=object)[found["visitor"].to_numpy(int)],
-                            dtype="str"),
-        "attribute": found["attribute"].astype("str").to_numpy(),
-        "value_id": found["value_id"].to_numpy(np.int64),
-        "share": found["share"].to_numpy(float),
-    })
+    found = pd.concat(
+        [_no_affinities()]
+        + [
+            _value_shares(visitor, touched[ATTRIBUTES[attribute]].to_numpy(float), share).assign(
+                attribute=attribute
+            )
+            for attribute in sorted(ATTRIBUTES)
+        ],
+        ignore_index=True,
+    ).sort_values("visitor", kind="stable")
+    return pd.DataFrame(
+        {
+            "visitor": pd.array(
+                np.asarray(visitors, dtype=object)[found["visitor"].to_numpy(int)], dtype="str"
+            ),
+            "attribute": found["attribute"].astype("str").to_numpy(),
+            "value_id": found["value_id"].to_numpy(np.int64),
+            "share": found["share"].to_numpy(float),
+        }
+    )
 
 
 def _no_affinities() -> pd.DataFrame:
@@ -77,11 +85,13 @@ def _value_shares(visitor: np.ndarray, values: np.ndarray, share: np.ndarray) ->
     codes, value_ids = pd.factorize(values[known], sort=True)
     size = max(len(value_ids), 1)
     pairs, pair = np.unique(visitor[known] * size + codes, return_inverse=True)
-    return pd.DataFrame({
-        "visitor": pairs // size,
-        "value_id": np.asarray(value_ids, dtype=np.int64)[pairs % size],
-        "share": np.bincount(pair, weights=share[known], minlength=len(pairs)),
-    })
+    return pd.DataFrame(
+        {
+            "visitor": pairs // size,
+            "value_id": np.asarray(value_ids, dtype=np.int64)[pairs % size],
+            "share": np.bincount(pair, weights=share[known], minlength=len(pairs)),
+        }
+    )
 
 
 def best_deals(
@@ -112,21 +122,32 @@ def best_deals(
     if deals.empty:
         return empty_result()
     off = _percent_off(deals["discount"].to_numpy())
-    everyone = pd.DataFrame({"context": "", "product_id": deals["product_id"],
-                             "score": deals["discount"], "reason": [f"{p}% off" for p in off]})
+    everyone = pd.DataFrame(
+        {
+            "context": "",
+            "product_id": deals["product_id"],
+            "score": deals["discount"],
+            "reason": [f"{p}% off" for p in off],
+        }
+    )
     liked = affinities[affinities["share"] >= min_share]
-    return ranked(pd.concat([everyone, _visitor_deals(deals, liked, top_n, names)],
-                            ignore_index=True), top_n)
+    return ranked(
+        pd.concat([everyone, _visitor_deals(deals, liked, top_n, names)], ignore_index=True), top_n
+    )
 
 
 def _deals(products: pd.DataFrame, min_discount: float) -> pd.DataFrame:
     """Products in stock with at least ``min_discount`` off, by product id, with ``discount``."""
     discount = 1 - products["price"] / products["compare_at_price"]
     # The epsilon keeps 5% off (1 - 95 / 100 = 0.04999…) at a 5% threshold.
-    keep = ((products["stock"] > 0) & (products["compare_at_price"] > products["price"])
-            & (discount >= min_discount - 1e-9))
-    deals = products[keep].assign(discount=discount[keep].astype(float),
-                                  department_id=department_of(products[keep]))
+    keep = (
+        (products["stock"] > 0)
+        & (products["compare_at_price"] > products["price"])
+        & (discount >= min_discount - 1e-9)
+    )
+    deals = products[keep].assign(
+        discount=discount[keep].astype(float), department_id=department_of(products[keep])
+    )
     return deals.sort_values("product_id").reset_index(drop=True)
 
 
@@ -141,14 +162,20 @@ def _visitor_deals(deals, liked, top_n, names) -> pd.DataFrame:
     if liked.empty:
         return empty_result()
     visitor, visitors = pd.factorize(liked["visitor"], sort=True)
-    shares = sp.csr_matrix((liked["share"].to_numpy(float), (visitor, liked["column"])),
-                           shape=(len(visitors), len(values) + 1))
+    shares = sp.csr_matrix(
+        (liked["share"].to_numpy(float), (visitor, liked["column"])),
+        shape=(len(visitors), len(values) + 1),
+    )
     lifts, step = _lifts(columns, len(values)), max(1, CELLS_PER_BLOCK // len(deals))
-    found = pd.concat([
-        _block_deals(shares[start:start + step], start, lifts, deals, columns,
-                     min(top_n, len(deals)))
-        for start in range(0, len(visitors), step)
-    ], ignore_index=True)
+    found = pd.concat(
+        [
+            _block_deals(
+                shares[start : start + step], start, lifts, deals, columns, min(top_n, len(deals))
+            )
+            for start in range(0, len(visitors), step)
+        ],
+        ignore_index=True,
+    )
     return _label(found, np.asarray(visitors), deals, values, names)
 
 
@@ -166,18 +193,30 @@ def _deal_values(deals: pd.DataFrame):
 
     A missing attribute points at the extra last column, which nobody likes.
     """
-    pairs = pd.concat([
-        pd.DataFrame({"attribute": attribute, "value_id": deals[column]})
-        for attribute, column in ATTRIBUTES.items()
-    ], ignore_index=True).dropna().drop_duplicates()
+    pairs = (
+        pd.concat(
+            [
+                pd.DataFrame({"attribute": attribute, "value_id": deals[column]})
+                for attribute, column in ATTRIBUTES.items()
+            ],
+            ignore_index=True,
+        )
+        .dropna()
+        .drop_duplicates()
+    )
     values = pairs.astype({"value_id": "int64"}).reset_index(drop=True)
     values["column"] = np.arange(len(values))
-    columns = np.column_stack([
-        deals[[column]].rename(columns={column: "value_id"}).assign(attribute=attribute)
-        .merge(values, on=["attribute", "value_id"], how="left")["column"]
-        .fillna(len(values)).to_numpy(np.int64)
-        for attribute, column in ATTRIBUTES.items()
-    ])
+    columns = np.column_stack(
+        [
+            deals[[column]]
+            .rename(columns={column: "value_id"})
+            .assign(attribute=attribute)
+            .merge(values, on=["attribute", "value_id"], how="left")["column"]
+            .fillna(len(values))
+            .to_numpy(np.int64)
+            for attribute, column in ATTRIBUTES.items()
+        ]
+    )
     return values, columns
 
 
@@ -191,28 +230,38 @@ def _block_deals(shares: sp.csr_matrix, first: int, lifts, deals, columns, k: in
     deal = top_columns(scores, k).ravel()
     share = shares.toarray()[row[:, None], columns[deal]]
     strongest = np.argmax(share * np.array(list(LIFT.values())), axis=1)
-    return pd.DataFrame({
-        "visitor": row + first, "deal": deal, "score": scores[row, deal],
-        "column": np.where(share.max(axis=1) > 0, columns[deal, strongest], -1),
-    })
+    return pd.DataFrame(
+        {
+            "visitor": row + first,
+            "deal": deal,
+            "score": scores[row, deal],
+            "column": np.where(share.max(axis=1) > 0, columns[deal, strongest], -1),
+        }
+    )
 
 
 def _label(rows, visitors, deals, values, names) -> pd.DataFrame:
     """Visitor contexts, product ids and reasons for the rows ``_block_deals`` found."""
     off = _percent_off(deals["discount"].to_numpy())
-    value_names = [names.get((attribute, int(value_id)))
-                   for attribute, value_id in values[["attribute", "value_id"]].itertuples(
-                       index=False)]
-    likes = [LIKES[attribute].format(name) if name else None
-             for attribute, name in zip(values["attribute"], value_names, strict=True)]
+    value_names = [
+        names.get((attribute, int(value_id)))
+        for attribute, value_id in values[["attribute", "value_id"]].itertuples(index=False)
+    ]
+    likes = [
+        LIKES[attribute].format(name) if name else None
+        for attribute, name in zip(values["attribute"], value_names, strict=True)
+    ]
     reasons = [
-        f"{off[deal]}% off — {likes[column]}" if column >= 0 and likes[column] else
-        f"{off[deal]}% off"
+        f"{off[deal]}% off — {likes[column]}"
+        if column >= 0 and likes[column]
+        else f"{off[deal]}% off"
         for deal, column in zip(rows["deal"], rows["column"], strict=True)
     ]
-    return pd.DataFrame({
-        "context": [context("visitor", key) for key in visitors[rows["visitor"].to_numpy()]],
-        "product_id": deals["product_id"].to_numpy(np.int64)[rows["deal"].to_numpy()],
-        "score": rows["score"].astype(float),
-        "reason": reasons,
-    })
+    return pd.DataFrame(
+        {
+            "context": [context("visitor", key) for key in visitors[rows["visitor"].to_numpy()]],
+            "product_id": deals["product_id"].to_numpy(np.int64)[rows["deal"].to_numpy()],
+            "score": rows["score"].astype(float),
+            "reason": reasons,
+        }
+    )

@@ -49,12 +49,19 @@ def scores(lists: list[list[int]], relevant: list[set[int]], k: int) -> Scores:
         raise ValueError(f"k must be at least 1, not {k}")
     if not lists:
         return Scores(0, 0, 0.0, 0.0, 0.0)
-    hits = np.array([len(set(ranked[:k]) & wanted) for ranked, wanted in zip(
-        lists, relevant, strict=True)], dtype=float)
+    hits = np.array(
+        [len(set(ranked[:k]) & wanted) for ranked, wanted in zip(lists, relevant, strict=True)],
+        dtype=float,
+    )
     sizes = np.array([len(wanted) for wanted in relevant], dtype=float)
     covered = sum(1 for ranked in lists if ranked)
-    return Scores(len(lists), covered, float((hits > 0).mean()), float((hits / k).mean()),
-                  float((hits / sizes).mean()))
+    return Scores(
+        len(lists),
+        covered,
+        float((hits > 0).mean()),
+        float((hits / k).mean()),
+        float((hits / sizes).mean()),
+    )
 
 
 def baseline_list(lines: pd.DataFrame) -> list[int]:
@@ -62,8 +69,10 @@ def baseline_list(lines: pd.DataFrame) -> list[int]:
     if lines.empty:
         return []
     units = lines.groupby("product_id")["quantity"].sum()
-    ordered = sorted(zip(units.to_numpy().tolist(), units.index.astype("int64").tolist(),
-                         strict=True), key=lambda pair: (-pair[0], pair[1]))
+    ordered = sorted(
+        zip(units.to_numpy().tolist(), units.index.astype("int64").tolist(), strict=True),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
     return [pid for _, pid in ordered]
 
 
@@ -74,26 +83,36 @@ def orders(lines: pd.DataFrame) -> pd.DataFrame:
     if lines.empty:
         return pd.DataFrame(columns=["order_id", "visitor", "country", "products"])
     first = lines.groupby("order_id", sort=True).first()
-    visitor = [f"u{int(user)}" if pd.notna(user) else f"s{key}"
-               for user, key in zip(first["user_id"], first["session_key"], strict=True)]
+    visitor = [
+        f"u{int(user)}" if pd.notna(user) else f"s{key}"
+        for user, key in zip(first["user_id"], first["session_key"], strict=True)
+    ]
     products = lines.groupby("order_id", sort=True)["product_id"].agg(
-        lambda ids: tuple(sorted({int(pid) for pid in ids})))
-    return pd.DataFrame({"order_id": first.index, "visitor": visitor,
-                         "country": first["country"].fillna("").to_numpy(),
-                         "products": products.to_numpy()})
+        lambda ids: tuple(sorted({int(pid) for pid in ids}))
+    )
+    return pd.DataFrame(
+        {
+            "order_id": first.index,
+            "visitor": visitor,
+            "country": first["country"].fillna("").to_numpy(),
+            "products": products.to_numpy(),
+        }
+    )
 
 
 def ranked_lists(results: pd.DataFrame) -> dict[str, list[tuple[int, float]]]:
     """A result frame as ``{context: [(product id, score), …]}`` in the frame's (rank) order."""
     found: dict[str, list[tuple[int, float]]] = {}
-    for ctx, pid, score in zip(results["context"], results["product_id"].astype("int64"),
-                               results["score"], strict=True):
+    for ctx, pid, score in zip(
+        results["context"], results["product_id"].astype("int64"), results["score"], strict=True
+    ):
         found.setdefault(ctx, []).append((int(pid), float(score)))
     return found
 
 
-def judge_orders(cases: pd.DataFrame, contexts: list[str], lists: dict, baseline: list[int],
-                 k: int) -> tuple[Scores, Scores]:
+def judge_orders(
+    cases: pd.DataFrame, contexts: list[str], lists: dict, baseline: list[int], k: int
+) -> tuple[Scores, Scores]:
     """The band's and the baseline's scores on the orders protocol.
 
     ``contexts[i]`` is the context whose list case ``i`` (a row of ``orders()``) is shown; a
@@ -112,7 +131,7 @@ def hidden_items(cases: pd.DataFrame, seed: int) -> list[tuple[tuple[int, ...], 
     for products in cases["products"]:
         if len(products) >= 2:
             hidden = int(rng.integers(len(products)))
-            found.append((products[:hidden] + products[hidden + 1:], products[hidden]))
+            found.append((products[:hidden] + products[hidden + 1 :], products[hidden]))
     return found
 
 
@@ -127,12 +146,15 @@ def partners(lists: dict, visible: tuple[int, ...], context_of, k: int) -> list[
     return [pid for pid, _ in sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]]
 
 
-def judge_hidden(cases: list[tuple[tuple[int, ...], int]], lists: dict, context_of,
-                 baseline: list[int], k: int) -> tuple[Scores, Scores]:
+def judge_hidden(
+    cases: list[tuple[tuple[int, ...], int]], lists: dict, context_of, baseline: list[int], k: int
+) -> tuple[Scores, Scores]:
     """The band's and the baseline's scores on the hidden-item protocol; the baseline's list
     is the best sellers without the visible products."""
     relevant = [{hidden} for _, hidden in cases]
     band = [partners(lists, visible, context_of, k) for visible, _ in cases]
-    plain = [[pid for pid in baseline[:k + len(visible)] if pid not in visible][:k]
-             for visible, _ in cases]
+    plain = [
+        [pid for pid in baseline[: k + len(visible)] if pid not in visible][:k]
+        for visible, _ in cases
+    ]
     return scores(band, relevant, k), scores(plain, relevant, k)

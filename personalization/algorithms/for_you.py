@@ -70,14 +70,17 @@ def interactions(
     strength = np.zeros(len(pairs), np.int64)
     np.maximum.at(strength, pair, kind)
     weight = np.array([weights[name] for name in VERBS], dtype=float)[kind]
-    return pd.DataFrame({
-        # Categoricals: millions of rows share a few hundred thousand visitor keys.
-        "visitor": pd.Categorical.from_codes(pairs // len(product_ids),
-                                             categories=pd.Index(keys, dtype="str")),
-        "product_id": np.asarray(product_ids, dtype=np.int64)[pairs % len(product_ids)],
-        "weight": np.bincount(pair, weights=weight, minlength=len(pairs)),
-        "verb": pd.Categorical.from_codes(strength, categories=list(VERBS.values())),
-    })
+    return pd.DataFrame(
+        {
+            # Categoricals: millions of rows share a few hundred thousand visitor keys.
+            "visitor": pd.Categorical.from_codes(
+                pairs // len(product_ids), categories=pd.Index(keys, dtype="str")
+            ),
+            "product_id": np.asarray(product_ids, dtype=np.int64)[pairs % len(product_ids)],
+            "weight": np.bincount(pair, weights=weight, minlength=len(pairs)),
+            "verb": pd.Categorical.from_codes(strength, categories=list(VERBS.values())),
+        }
+    )
 
 
 def _touches(events: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
@@ -87,17 +90,24 @@ def _touches(events: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     kept = _where(events, events["kind"].isin(["view", "cart_add"]))
     parts = [
         kept[columns].assign(kind=pd.Categorical(kept["kind"], categories=list(VERBS))),
-        lines[columns].assign(kind=pd.Categorical.from_codes(
-            np.full(len(lines), list(VERBS).index("purchase")), categories=list(VERBS))),
+        lines[columns].assign(
+            kind=pd.Categorical.from_codes(
+                np.full(len(lines), list(VERBS).index("purchase")), categories=list(VERBS)
+            )
+        ),
     ]
     # Millions of visit keys: joined as one categorical, never as separate strings.
     sessions = union_categoricals([_categorical(part["session_key"]) for part in parts])
-    parts = [part.assign(session_key=pd.Categorical(part["session_key"],
-                                                    categories=sessions.categories))
-             for part in parts]
+    parts = [
+        part.assign(session_key=pd.Categorical(part["session_key"], categories=sessions.categories))
+        for part in parts
+    ]
     touches = pd.concat(parts, ignore_index=True)
-    return _where(touches, touches["product_id"].notna() & (
-        touches["user_id"].notna() | has_session(touches["session_key"])))
+    return _where(
+        touches,
+        touches["product_id"].notna()
+        & (touches["user_id"].notna() | has_session(touches["session_key"])),
+    )
 
 
 def _where(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
@@ -121,8 +131,10 @@ def _visitor_codes(touches: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     is_user = touches["user_id"].notna().to_numpy()
     user_code, user_ids = pd.factorize(touches["user_id"].to_numpy()[is_user])
     session_code, sessions = pd.factorize(touches["session_key"].to_numpy()[~is_user])
-    keys = np.array([f"u{int(user_id)}" for user_id in user_ids]
-                    + [f"s{session}" for session in sessions], dtype=object)
+    keys = np.array(
+        [f"u{int(user_id)}" for user_id in user_ids] + [f"s{session}" for session in sessions],
+        dtype=object,
+    )
     code = np.empty(len(touches), np.int64)
     code[is_user] = user_code
     code[~is_user] = session_code + len(user_ids)
@@ -133,12 +145,14 @@ def _visitor_codes(touches: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _no_interactions() -> pd.DataFrame:
-    return pd.DataFrame({
-        "visitor": pd.Series(dtype="str"),
-        "product_id": pd.Series(dtype="int64"),
-        "weight": pd.Series(dtype="float64"),
-        "verb": pd.Series(dtype="str"),
-    })
+    return pd.DataFrame(
+        {
+            "visitor": pd.Series(dtype="str"),
+            "product_id": pd.Series(dtype="int64"),
+            "weight": pd.Series(dtype="float64"),
+            "verb": pd.Series(dtype="str"),
+        }
+    )
 
 
 class Trained(NamedTuple):
@@ -152,9 +166,15 @@ class Trained(NamedTuple):
     verbs: np.ndarray
 
 
-def trained(interactions: pd.DataFrame, *, factors: int = 32, iterations: int = 10,
-            regularization: float = 0.05, alpha: float = 1.0,
-            random_state: int = 0) -> Trained | None:
+def trained(
+    interactions: pd.DataFrame,
+    *,
+    factors: int = 32,
+    iterations: int = 10,
+    regularization: float = 0.05,
+    alpha: float = 1.0,
+    random_state: int = 0,
+) -> Trained | None:
     """ALS trained on every visitor of ``interactions`` (the frame ``interactions()``
     returns; its weights are the confidences, scaled by ``alpha``). None with fewer than two
     products. The same input and ``random_state`` give the same model."""
@@ -165,8 +185,13 @@ def trained(interactions: pd.DataFrame, *, factors: int = 32, iterations: int = 
     # scores then never depend on how BLAS split a product.
     with threadpool_limits(1, "blas"):
         model = AlternatingLeastSquares(
-            factors=factors, iterations=iterations, regularization=regularization, alpha=alpha,
-            random_state=random_state, use_gpu=False, calculate_training_loss=False,
+            factors=factors,
+            iterations=iterations,
+            regularization=regularization,
+            alpha=alpha,
+            random_state=random_state,
+            use_gpu=False,
+            calculate_training_loss=False,
         )
         model.fit(user_items, show_progress=False)
     return Trained(model, user_items, visitors, product_ids, verbs)
@@ -199,25 +224,40 @@ def recommended_for_you(
     """
     model = model or trained(interactions, **options)
     if model is None:
-        return Recommendations(empty_result(), np.zeros((0, options.get("factors", 32)),
-                                                        np.float32), np.zeros(0, np.int64))
+        return Recommendations(
+            empty_result(),
+            np.zeros((0, options.get("factors", 32)), np.float32),
+            np.zeros(0, np.int64),
+        )
     visitors, product_ids = model.visitors, model.product_ids
     with threadpool_limits(1, "blas"):
         wanted = None if only_visitors is None else pd.Index(visitors).isin(list(only_visitors))
-        found = _all_recommendations(model.model, model.user_items, top_n, min_interactions,
-                                     wanted)
-    results = ranked(pd.DataFrame({
-        "context": [context("visitor", key) for key in visitors[found["visitor"].to_numpy()]],
-        "product_id": product_ids[found["product_id"].to_numpy()],
-        "score": found["score"],
-        "reason": _reasons(found["because"].to_numpy(), model.user_items.indices, model.verbs,
-                           product_ids, product_names),
-    }), top_n)
+        found = _all_recommendations(model.model, model.user_items, top_n, min_interactions, wanted)
+    results = ranked(
+        pd.DataFrame(
+            {
+                "context": [
+                    context("visitor", key) for key in visitors[found["visitor"].to_numpy()]
+                ],
+                "product_id": product_ids[found["product_id"].to_numpy()],
+                "score": found["score"],
+                "reason": _reasons(
+                    found["because"].to_numpy(),
+                    model.user_items.indices,
+                    model.verbs,
+                    product_ids,
+                    product_names,
+                ),
+            }
+        ),
+        top_n,
+    )
     return Recommendations(results, np.asarray(model.model.item_factors), product_ids)
 
 
-def _all_recommendations(model, user_items: sp.csr_matrix, top_n: int, min_interactions: int,
-                         wanted: np.ndarray | None):
+def _all_recommendations(
+    model, user_items: sp.csr_matrix, top_n: int, min_interactions: int, wanted: np.ndarray | None
+):
     """Recommendations for every (``wanted``) visitor with enough history, in memory-bounded
     chunks."""
     unit = _unit(model.item_factors)
@@ -225,10 +265,14 @@ def _all_recommendations(model, user_items: sp.csr_matrix, top_n: int, min_inter
     enough = history >= max(min_interactions, 1)
     eligible = np.flatnonzero(enough if wanted is None else enough & wanted)
     n = min(top_n, user_items.shape[1])
-    return pd.concat([_no_recommendations()] + [
-        _recommend(model, unit, user_items, users, n)
-        for users in _chunks(eligible, history[eligible] * n)
-    ], ignore_index=True)
+    return pd.concat(
+        [_no_recommendations()]
+        + [
+            _recommend(model, unit, user_items, users, n)
+            for users in _chunks(eligible, history[eligible] * n)
+        ],
+        ignore_index=True,
+    )
 
 
 def _user_items(interactions: pd.DataFrame):
@@ -238,8 +282,12 @@ def _user_items(interactions: pd.DataFrame):
     order = np.lexsort((product, visitor))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(visitor, minlength=len(visitors)))])
     user_items = sp.csr_matrix(
-        (interactions["weight"].to_numpy(np.float32)[order], product[order].astype(np.int32),
-         indptr), shape=(len(visitors), len(product_ids)),
+        (
+            interactions["weight"].to_numpy(np.float32)[order],
+            product[order].astype(np.int32),
+            indptr,
+        ),
+        shape=(len(visitors), len(product_ids)),
     )
     verbs = interactions["verb"].to_numpy(dtype=object)[order]
     return user_items, np.asarray(visitors), np.asarray(product_ids, dtype=np.int64), verbs
@@ -269,10 +317,14 @@ def _recommend(model, unit, user_items: sp.csr_matrix, users: np.ndarray, n: int
     kept = scores > np.finfo(scores.dtype).min
     user = np.broadcast_to(users[:, None], ids.shape)[kept]
     item = ids[kept].astype(np.int64)
-    return pd.DataFrame({
-        "visitor": user, "product_id": item, "score": scores[kept].astype(float),
-        "because": _because(unit, user_items, user, item),
-    })
+    return pd.DataFrame(
+        {
+            "visitor": user,
+            "product_id": item,
+            "score": scores[kept].astype(float),
+            "because": _because(unit, user_items, user, item),
+        }
+    )
 
 
 def _unit(factors: np.ndarray) -> np.ndarray:
@@ -291,10 +343,13 @@ def _because(unit: np.ndarray, user_items: sp.csr_matrix, user: np.ndarray, item
     position = np.arange(lengths.sum()) + np.repeat(starts - first, lengths)
     recommended = np.repeat(item, lengths)
     own = user_items.indices[position]
-    likeness = np.concatenate([np.zeros(0, unit.dtype)] + [
-        np.einsum("ij,ij->i", unit[recommended[part]], unit[own[part]])
-        for part in _parts(len(own), PAIRS_PER_EINSUM)
-    ])
+    likeness = np.concatenate(
+        [np.zeros(0, unit.dtype)]
+        + [
+            np.einsum("ij,ij->i", unit[recommended[part]], unit[own[part]])
+            for part in _parts(len(own), PAIRS_PER_EINSUM)
+        ]
+    )
     best = np.repeat(np.maximum.reduceat(likeness, first), lengths)
     at = np.where(likeness == best, np.arange(len(likeness)), len(likeness))
     return position[np.minimum.reduceat(at, first)]
@@ -307,10 +362,13 @@ def _parts(size: int, step: int):
 def _reasons(because, columns, verbs, product_ids, product_names) -> list[str]:
     """Reason sentences for CSR positions, each distinct one written once."""
     distinct, inverse = np.unique(because, return_inverse=True)
-    texts = np.array([
-        _because_text(verbs[at], product_names.get(int(product_ids[columns[at]])))
-        for at in distinct
-    ], dtype=object)
+    texts = np.array(
+        [
+            _because_text(verbs[at], product_names.get(int(product_ids[columns[at]])))
+            for at in distinct
+        ],
+        dtype=object,
+    )
     return texts[inverse].tolist() if len(distinct) else []
 
 

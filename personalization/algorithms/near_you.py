@@ -8,8 +8,9 @@ from . import context, empty_result, ranked
 from .best_sellers import in_window, period
 
 
-def popular_near_you(lines: pd.DataFrame, *, now, days: int, top_n: int,
-                     country_names: Mapping[str, str]) -> pd.DataFrame:
+def popular_near_you(
+    lines: pd.DataFrame, *, now, days: int, top_n: int, country_names: Mapping[str, str]
+) -> pd.DataFrame:
     """The products in the most distinct orders per country in ``[now - days, now)``.
 
     ``lines`` is the order-lines frame (README.md); lines with an empty or missing ``country``
@@ -26,11 +27,14 @@ def popular_near_you(lines: pd.DataFrame, *, now, days: int, top_n: int,
     if orders.empty:
         return empty_result()
     countries = orders.index.get_level_values("country")
-    rows = pd.DataFrame({
-        "context": [context("country", code) for code in countries],
-        "product_id": orders.index.get_level_values("product_id"),
-        "score": orders.to_numpy(),
-        "reason": [f"Popular in {country_names.get(code, code)} {period(days)}"
-                   for code in countries],
-    })
+    rows = pd.DataFrame(
+        {
+            "context": [context("country", code) for code in countries],
+            "product_id": orders.index.get_level_values("product_id"),
+            "score": orders.to_numpy(),
+            "reason": [
+                f"Popular in {country_names.get(code, code)} {period(days)}" for code in countries
+            ],
+        }
+    )
     return ranked(rows, top_n)

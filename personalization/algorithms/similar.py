@@ -54,8 +54,11 @@ def similar_by_attributes(
     Returns a result frame with context ``product:<id>``, ranked. Empty input, or departments of
     a single product only, give ``empty_result()``.
     """
-    products = products.assign(department_id=department_of(products)).dropna(
-        subset=["department_id"]).sort_values("product_id")
+    products = (
+        products.assign(department_id=department_of(products))
+        .dropna(subset=["department_id"])
+        .sort_values("product_id")
+    )
     matches = [
         _department_matches(department, top_n)
         for _, department in products.groupby("department_id", sort=True)
@@ -88,19 +91,23 @@ def _department_matches(department: pd.DataFrame, top_n: int) -> pd.DataFrame:
     source, target = np.concatenate(sources), np.concatenate(targets)
     shared = _shared(values, source, target)
     ids = department["product_id"].to_numpy(dtype=np.int64)
-    return pd.DataFrame({
-        "context": [context("product", int(product_id)) for product_id in ids[source]],
-        "product_id": ids[target],
-        "score": _points(shared).astype(float),
-        "department_id": int(department["department_id"].iloc[0]),
-        **shared,
-    })
+    return pd.DataFrame(
+        {
+            "context": [context("product", int(product_id)) for product_id in ids[source]],
+            "product_id": ids[target],
+            "score": _points(shared).astype(float),
+            "department_id": int(department["department_id"].iloc[0]),
+            **shared,
+        }
+    )
 
 
 def _shared(values: dict[str, np.ndarray], left, right) -> dict[str, np.ndarray]:
     """What the products at positions ``left`` share with those at ``right`` (broadcast)."""
-    shared = {name: values[name][left] == values[name][right]
-              for name in ("category", "colour", "material")}
+    shared = {
+        name: values[name][left] == values[name][right]
+        for name in ("category", "colour", "material")
+    }
     low = np.minimum(values["price"][left], values["price"][right])
     high = np.maximum(values["price"][left], values["price"][right])
     shared["price"] = high <= PRICE_BAND * low
@@ -108,8 +115,9 @@ def _shared(values: dict[str, np.ndarray], left, right) -> dict[str, np.ndarray]
 
 
 def _points(shared: dict[str, np.ndarray]) -> np.ndarray:
-    return POINTS["department"] + sum(POINTS[name] * hit.astype(np.int64)
-                                      for name, hit in shared.items())
+    return POINTS["department"] + sum(
+        POINTS[name] * hit.astype(np.int64) for name, hit in shared.items()
+    )
 
 
 def _attribute_reasons(rows: pd.DataFrame, names: Mapping[tuple[str, int], str]) -> list[str]:
@@ -124,7 +132,7 @@ def _attribute_reasons(rows: pd.DataFrame, names: Mapping[tuple[str, int], str])
 
 
 def _attribute_reason(category, colour, material, price, department: str | None) -> str:
-    """"Same category, colour and material" / "Also Camping, same colour, similar price"."""
+    """ "Same category, colour and material" / "Also Camping, same colour, similar price"."""
     same = [name for name, hit in (("colour", colour), ("material", material)) if hit]
     if category:
         parts = ["Same " + _and(["category", *same])]
@@ -160,8 +168,10 @@ def similar_by_factors(item_factors: np.ndarray, product_ids, *, top_n: int) -> 
     ids, factors = ids[order], factors[order]
     norms = np.linalg.norm(factors, axis=1, keepdims=True)
     unit = factors / np.where(norms == 0, 1, norms)
-    frames = [_factor_neighbours(unit, ids, block, top_n)
-              for block in _blocks(len(ids), max(1, CELLS_PER_BLOCK // len(ids)))]
+    frames = [
+        _factor_neighbours(unit, ids, block, top_n)
+        for block in _blocks(len(ids), max(1, CELLS_PER_BLOCK // len(ids)))
+    ]
     return ranked(pd.concat(frames, ignore_index=True), top_n)
 
 
@@ -175,9 +185,11 @@ def _factor_neighbours(unit: np.ndarray, ids: np.ndarray, block: np.ndarray, top
     similarity[np.arange(len(block)), block] = -np.inf
     target = top_columns(similarity, k).ravel()
     source = np.repeat(np.arange(len(block)), k)
-    return pd.DataFrame({
-        "context": [context("product", int(product_id)) for product_id in ids[block[source]]],
-        "product_id": ids[target],
-        "score": similarity[source, target].astype(float),
-        "reason": SHOPPERS_REASON,
-    })
+    return pd.DataFrame(
+        {
+            "context": [context("product", int(product_id)) for product_id in ids[block[source]]],
+            "product_id": ids[target],
+            "score": similarity[source, target].astype(float),
+            "reason": SHOPPERS_REASON,
+        }
+    )

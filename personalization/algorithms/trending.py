@@ -28,12 +28,16 @@ def trending(lines: pd.DataFrame, *, now, days: int, min_volume: int, top_n: int
     recent, previous = recent[rising], previous[rising]
     if recent.empty:
         return empty_result()
-    rows = pd.DataFrame({
-        "context": "",
-        "product_id": recent.index,
-        "score": ((recent + 1) / (previous + 1)).to_numpy(),
-        "reason": [_reason(int(r), int(p), days) for r, p in zip(recent, previous, strict=True)],
-    })
+    rows = pd.DataFrame(
+        {
+            "context": "",
+            "product_id": recent.index,
+            "score": ((recent + 1) / (previous + 1)).to_numpy(),
+            "reason": [
+                _reason(int(r), int(p), days) for r, p in zip(recent, previous, strict=True)
+            ],
+        }
+    )
     return ranked(rows, top_n)
 
 

@@ -8,30 +8,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('shop', '0001_initial'),
+        ("shop", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('view', 'Product view'), ('cart_add', 'Add to cart'), ('purchase', 'Purchase'), ('impression', 'Band impression'), ('click', 'Band click')], max_length=10)),
-                ('session_key', models.CharField(max_length=40)),
-                ('country', django_countries.fields.CountryField(blank=True, max_length=2)),
-                ('page', models.CharField(blank=True, max_length=20)),
-                ('quantity', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='shop.product')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("view", "Product view"),
+                            ("cart_add", "Add to cart"),
+                            ("purchase", "Purchase"),
+                            ("impression", "Band impression"),
+                            ("click", "Band click"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("session_key", models.CharField(max_length=40)),
+                ("country", django_countries.fields.CountryField(blank=True, max_length=2)),
+                ("page", models.CharField(blank=True, max_length=20)),
+                ("quantity", models.PositiveIntegerField(default=1)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="shop.product",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['session_key', 'kind', '-created_at'], name='personaliza_session_3148fc_idx'), models.Index(fields=['user', 'kind', '-created_at'], name='personaliza_user_id_649e42_idx'), models.Index(fields=['kind', 'created_at'], name='personaliza_kind_00ce47_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["session_key", "kind", "-created_at"],
+                        name="personaliza_session_3148fc_idx",
+                    ),
+                    models.Index(
+                        fields=["user", "kind", "-created_at"],
+                        name="personaliza_user_id_649e42_idx",
+                    ),
+                    models.Index(fields=["kind", "created_at"], name="personaliza_kind_00ce47_idx"),
+                ],
             },
         ),
     ]

@@ -5,69 +5,228 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('django_celery_beat', '0019_alter_periodictasks_options'),
-        ('personalization', '0001_initial'),
-        ('shop', '0001_initial'),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+        ("personalization", "0001_initial"),
+        ("shop", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Band',
+            name="Band",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('title', models.CharField(max_length=80)),
-                ('algorithm', models.CharField(choices=[('recently_viewed', 'Recently viewed (live)'), ('best_sellers', 'Best sellers'), ('trending', 'Trending'), ('bought_together', 'Frequently bought together'), ('also_viewed', 'Customers who viewed this also viewed'), ('similar', 'Similar products (attributes)'), ('similar_factors', 'Similar products (collaborative)'), ('for_you', 'Recommended for you'), ('deals', 'Best deals for you'), ('near_you', 'Popular near you')], max_length=20)),
-                ('placement', models.CharField(choices=[('home', 'Home page'), ('product', 'Product page'), ('cart', 'Cart page'), ('category', 'Category page'), ('account', 'Account page')], max_length=10)),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Lower comes first.')),
-                ('item_count', models.PositiveSmallIntegerField(default=8)),
-                ('lookback_days', models.PositiveSmallIntegerField(default=30, help_text='How many days of orders and events the algorithm reads.')),
-                ('min_support', models.PositiveIntegerField(default=2, help_text='Minimum co-purchases, co-views or sales for an item to count.')),
-                ('metric', models.CharField(choices=[('lift', 'Lift'), ('confidence', 'Confidence')], default='lift', help_text='Frequently bought together: how pairs are scored.', max_length=10)),
-                ('count_by', models.CharField(choices=[('units', 'Units sold'), ('orders', 'Distinct orders')], default='units', help_text='Best sellers: what counts as a sale.', max_length=10)),
-                ('options', models.JSONField(blank=True, default=dict, help_text='Algorithm parameters, e.g. {"factors": 64, "iterations": 15} for ALS.')),
-                ('exclude_out_of_stock', models.BooleanField(default=True)),
-                ('exclude_purchased', models.BooleanField(default=True, verbose_name='exclude already bought')),
-                ('exclude_current', models.BooleanField(default=True, verbose_name='exclude the product on the page')),
-                ('is_enabled', models.BooleanField(default=True, verbose_name='enabled')),
-                ('min_items', models.PositiveSmallIntegerField(default=2, help_text='Below this many items the fallback band is used.')),
-                ('current_version', models.PositiveIntegerField(default=0, editable=False)),
-                ('last_version', models.PositiveIntegerField(default=0, editable=False)),
-                ('last_computed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_duration_ms', models.PositiveIntegerField(blank=True, editable=False, null=True)),
-                ('context_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('result_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('blocked_products', models.ManyToManyField(blank=True, help_text='Never shown.', related_name='+', to='shop.product')),
-                ('fallback', models.ForeignKey(blank=True, help_text='Shown instead when this band has too few items (cold start).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='personalization.band')),
-                ('periodic_task', models.OneToOneField(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='band', to='django_celery_beat.periodictask')),
-                ('pinned_products', models.ManyToManyField(blank=True, help_text='Always shown first.', related_name='+', to='shop.product')),
-                ('schedule', models.ForeignKey(blank=True, help_text='When to recompute (Celery beat). Empty: only on demand.', null=True, on_delete=django.db.models.deletion.SET_NULL, to='django_celery_beat.crontabschedule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("title", models.CharField(max_length=80)),
+                (
+                    "algorithm",
+                    models.CharField(
+                        choices=[
+                            ("recently_viewed", "Recently viewed (live)"),
+                            ("best_sellers", "Best sellers"),
+                            ("trending", "Trending"),
+                            ("bought_together", "Frequently bought together"),
+                            ("also_viewed", "Customers who viewed this also viewed"),
+                            ("similar", "Similar products (attributes)"),
+                            ("similar_factors", "Similar products (collaborative)"),
+                            ("for_you", "Recommended for you"),
+                            ("deals", "Best deals for you"),
+                            ("near_you", "Popular near you"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "placement",
+                    models.CharField(
+                        choices=[
+                            ("home", "Home page"),
+                            ("product", "Product page"),
+                            ("cart", "Cart page"),
+                            ("category", "Category page"),
+                            ("account", "Account page"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=0, help_text="Lower comes first."),
+                ),
+                ("item_count", models.PositiveSmallIntegerField(default=8)),
+                (
+                    "lookback_days",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        help_text="How many days of orders and events the algorithm reads.",
+                    ),
+                ),
+                (
+                    "min_support",
+                    models.PositiveIntegerField(
+                        default=2,
+                        help_text="Minimum co-purchases, co-views or sales for an item to count.",
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[("lift", "Lift"), ("confidence", "Confidence")],
+                        default="lift",
+                        help_text="Frequently bought together: how pairs are scored.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "count_by",
+                    models.CharField(
+                        choices=[("units", "Units sold"), ("orders", "Distinct orders")],
+                        default="units",
+                        help_text="Best sellers: what counts as a sale.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "options",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Algorithm parameters, e.g. {"factors": 64, "iterations": 15} for ALS.',
+                    ),
+                ),
+                ("exclude_out_of_stock", models.BooleanField(default=True)),
+                (
+                    "exclude_purchased",
+                    models.BooleanField(default=True, verbose_name="exclude already bought"),
+                ),
+                (
+                    "exclude_current",
+                    models.BooleanField(
+                        default=True, verbose_name="exclude the product on the page"
+                    ),
+                ),
+                ("is_enabled", models.BooleanField(default=True, verbose_name="enabled")),
+                (
+                    "min_items",
+                    models.PositiveSmallIntegerField(
+                        default=2, help_text="Below this many items the fallback band is used."
+                    ),
+                ),
+                ("current_version", models.PositiveIntegerField(default=0, editable=False)),
+                ("last_version", models.PositiveIntegerField(default=0, editable=False)),
+                ("last_computed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "last_duration_ms",
+                    models.PositiveIntegerField(blank=True, editable=False, null=True),
+                ),
+                ("context_count", models.PositiveIntegerField(default=0, editable=False)),
+                ("result_count", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "blocked_products",
+                    models.ManyToManyField(
+                        blank=True, help_text="Never shown.", related_name="+", to="shop.product"
+                    ),
+                ),
+                (
+                    "fallback",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown instead when this band has too few items (cold start).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="personalization.band",
+                    ),
+                ),
+                (
+                    "periodic_task",
+                    models.OneToOneField(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="band",
+                        to="django_celery_beat.periodictask",
+                    ),
+                ),
+                (
+                    "pinned_products",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Always shown first.",
+                        related_name="+",
+                        to="shop.product",
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="When to recompute (Celery beat). Empty: only on demand.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="django_celery_beat.crontabschedule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['placement', 'position', 'pk'],
+                "ordering": ["placement", "position", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='event',
-            name='band',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='personalization.band'),
+            model_name="event",
+            name="band",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="events",
+                to="personalization.band",
+            ),
         ),
         migrations.CreateModel(
-            name='BandResult',
+            name="BandResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('context', models.CharField(blank=True, max_length=60)),
-                ('rank', models.PositiveSmallIntegerField()),
-                ('score', models.FloatField()),
-                ('reason', models.CharField(max_length=200)),
-                ('band', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='personalization.band')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shop.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("context", models.CharField(blank=True, max_length=60)),
+                ("rank", models.PositiveSmallIntegerField()),
+                ("score", models.FloatField()),
+                ("reason", models.CharField(max_length=200)),
+                (
+                    "band",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="personalization.band",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shop.product",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['band', 'version', 'context', 'rank'], name='personaliza_band_id_5a6765_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["band", "version", "context", "rank"],
+                        name="personaliza_band_id_5a6765_idx",
+                    )
+                ],
             },
         ),
     ]

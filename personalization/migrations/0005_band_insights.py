@@ -8,64 +8,179 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('personalization', '0004_event_indexes_for_cheaper_tracking'),
+        ("personalization", "0004_event_indexes_for_cheaper_tracking"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Evaluation',
+            name="Evaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('cutoff', models.DateTimeField(help_text='Trained on what happened before; judged on the orders placed after.')),
-                ('k', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='K')),
-                ('parameters', models.JSONField(default=dict)),
-                ('results', models.JSONField(default=list)),
-                ('message', models.TextField(blank=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "cutoff",
+                    models.DateTimeField(
+                        help_text="Trained on what happened before; judged on the orders placed after."
+                    ),
+                ),
+                (
+                    "k",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="K",
+                    ),
+                ),
+                ("parameters", models.JSONField(default=dict)),
+                ("results", models.JSONField(default=list)),
+                ("message", models.TextField(blank=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ABTest',
+            name="ABTest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('variant_share', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)], verbose_name='visitors who see the variant (%)')),
-                ('salt', models.CharField(default=personalization.insight_models.new_salt, editable=False, max_length=32)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('winner', models.CharField(blank=True, choices=[('control', 'Control (A)'), ('variant', 'Variant (B)')], max_length=10)),
-                ('band', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ab_tests', to='personalization.band', verbose_name='control band (A)')),
-                ('variant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='variant_test', to='personalization.band', verbose_name='variant band (B)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "variant_share",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(99),
+                        ],
+                        verbose_name="visitors who see the variant (%)",
+                    ),
+                ),
+                (
+                    "salt",
+                    models.CharField(
+                        default=personalization.insight_models.new_salt,
+                        editable=False,
+                        max_length=32,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "winner",
+                    models.CharField(
+                        blank=True,
+                        choices=[("control", "Control (A)"), ("variant", "Variant (B)")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "band",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ab_tests",
+                        to="personalization.band",
+                        verbose_name="control band (A)",
+                    ),
+                ),
+                (
+                    "variant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="variant_test",
+                        to="personalization.band",
+                        verbose_name="variant band (B)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'A/B test',
-                'ordering': ['-started_at', '-pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('band',), name='one_running_test_per_band'), models.CheckConstraint(condition=models.Q(('variant_share__gte', 1), ('variant_share__lte', 99)), name='variant_share_1_to_99')],
+                "verbose_name": "A/B test",
+                "ordering": ["-started_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ended_at__isnull", True)),
+                        fields=("band",),
+                        name="one_running_test_per_band",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("variant_share__gte", 1), ("variant_share__lte", 99)),
+                        name="variant_share_1_to_99",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BandDay',
+            name="BandDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('impressions', models.PositiveIntegerField(default=0)),
-                ('clicks', models.PositiveIntegerField(default=0)),
-                ('carts', models.PositiveIntegerField(default=0, verbose_name='add-to-carts after a click')),
-                ('orders', models.PositiveIntegerField(default=0, verbose_name='orders after a click')),
-                ('revenue', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='revenue after a click')),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('band', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='days', to='personalization.band')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("impressions", models.PositiveIntegerField(default=0)),
+                ("clicks", models.PositiveIntegerField(default=0)),
+                (
+                    "carts",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="add-to-carts after a click"
+                    ),
+                ),
+                (
+                    "orders",
+                    models.PositiveIntegerField(default=0, verbose_name="orders after a click"),
+                ),
+                (
+                    "revenue",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                        verbose_name="revenue after a click",
+                    ),
+                ),
+                ("computed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "band",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="days",
+                        to="personalization.band",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['day'], name='personaliza_day_338a85_idx')],
-                'constraints': [models.UniqueConstraint(fields=('band', 'day'), name='band_day_once')],
+                "indexes": [models.Index(fields=["day"], name="personaliza_day_338a85_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("band", "day"), name="band_day_once")
+                ],
             },
         ),
     ]

@@ -6,47 +6,149 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('shop', '0001_initial'),
+        ("shop", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SavedSearch',
+            name="SavedSearch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('owner_key', models.CharField(blank=True, db_index=True, help_text="The anonymous browser's key, until it logs in.", max_length=40)),
-                ('name', models.CharField(max_length=80)),
-                ('query', models.CharField(blank=True, help_text='Canonical query string, without the leading ?.', max_length=1000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "owner_key",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="The anonymous browser's key, until it logs in.",
+                        max_length=40,
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                (
+                    "query",
+                    models.CharField(
+                        blank=True,
+                        help_text="Canonical query string, without the leading ?.",
+                        max_length=1000,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'saved searches',
-                'ordering': ['-created_at', 'pk'],
+                "verbose_name_plural": "saved searches",
+                "ordering": ["-created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Preference',
+            name="Preference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('owner_key', models.CharField(blank=True, db_index=True, help_text="The anonymous browser's key, until it logs in.", max_length=40)),
-                ('sort', models.CharField(blank=True, choices=[('recommended', 'Recommended for you'), ('best_selling', 'Best selling'), ('newest', 'Newest'), ('price', 'Price: low to high'), ('-price', 'Price: high to low'), ('discount', 'Biggest discount'), ('name', 'Name')], max_length=14)),
-                ('page_size', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('audience', models.CharField(blank=True, choices=[('women', 'Women'), ('men', 'Men'), ('unisex', 'Unisex'), ('kids', 'Kids')], max_length=8)),
-                ('price_max', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, verbose_name='price ceiling')),
-                ('in_stock_only', models.BooleanField(default=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('colours', models.ManyToManyField(blank=True, related_name='+', to='shop.colour')),
-                ('materials', models.ManyToManyField(blank=True, related_name='+', to='shop.material')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "owner_key",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="The anonymous browser's key, until it logs in.",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "sort",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("recommended", "Recommended for you"),
+                            ("best_selling", "Best selling"),
+                            ("newest", "Newest"),
+                            ("price", "Price: low to high"),
+                            ("-price", "Price: high to low"),
+                            ("discount", "Biggest discount"),
+                            ("name", "Name"),
+                        ],
+                        max_length=14,
+                    ),
+                ),
+                ("page_size", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "audience",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("women", "Women"),
+                            ("men", "Men"),
+                            ("unisex", "Unisex"),
+                            ("kids", "Kids"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "price_max",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=10,
+                        null=True,
+                        verbose_name="price ceiling",
+                    ),
+                ),
+                ("in_stock_only", models.BooleanField(default=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("colours", models.ManyToManyField(blank=True, related_name="+", to="shop.colour")),
+                (
+                    "materials",
+                    models.ManyToManyField(blank=True, related_name="+", to="shop.material"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('user',), name='one_preference_per_user'), models.UniqueConstraint(condition=models.Q(('user__isnull', True), models.Q(('owner_key', ''), _negated=True)), fields=('owner_key',), name='one_preference_per_owner_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("user__isnull", False)),
+                        fields=("user",),
+                        name="one_preference_per_user",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("user__isnull", True), models.Q(("owner_key", ""), _negated=True)
+                        ),
+                        fields=("owner_key",),
+                        name="one_preference_per_owner_key",
+                    ),
+                ],
             },
         ),
     ]

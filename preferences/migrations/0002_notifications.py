@@ -6,146 +6,441 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('preferences', '0001_initial'),
-        ('shop', '0003_product_listing_indexes'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("preferences", "0001_initial"),
+        ("shop", "0003_product_listing_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NotificationSettings',
+            name="NotificationSettings",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='notification_settings', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('paused', models.BooleanField(default=False, verbose_name='pause all')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="notification_settings",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("paused", models.BooleanField(default=False, verbose_name="pause all")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'notification settings',
+                "verbose_name_plural": "notification settings",
             },
         ),
         migrations.CreateModel(
-            name='ProductChange',
+            name="ProductChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_new', models.BooleanField(default=False, verbose_name='new arrival')),
-                ('old_price', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True)),
-                ('new_price', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('old_stock', models.PositiveIntegerField(blank=True, null=True)),
-                ('new_stock', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('done_through_user', models.BigIntegerField(default=0, help_text='Followers with a lower or equal user id have been notified.')),
-                ('progressed_at', models.DateTimeField(blank=True, help_text='When the last batch of followers was done.', null=True)),
-                ('fanned_out_at', models.DateTimeField(blank=True, null=True)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shop.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_new", models.BooleanField(default=False, verbose_name="new arrival")),
+                (
+                    "old_price",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True),
+                ),
+                ("new_price", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("old_stock", models.PositiveIntegerField(blank=True, null=True)),
+                ("new_stock", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "done_through_user",
+                    models.BigIntegerField(
+                        default=0,
+                        help_text="Followers with a lower or equal user id have been notified.",
+                    ),
+                ),
+                (
+                    "progressed_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the last batch of followers was done.",
+                        null=True,
+                    ),
+                ),
+                ("fanned_out_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shop.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('price_drop', 'Any price drop'), ('price_below', 'Price drops below a price'), ('back_in_stock', 'Back in stock'), ('brand', 'New arrivals from a brand'), ('category', 'New arrivals in a category'), ('search', 'New products matching a saved search')], max_length=16)),
-                ('price_below', models.DecimalField(blank=True, decimal_places=2, help_text='Only for “price drops below a price”.', max_digits=10, null=True)),
-                ('is_active', models.BooleanField(default=True, verbose_name='on')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('brand', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shop.brand')),
-                ('category', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shop.category')),
-                ('product', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shop.product')),
-                ('search', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='preferences.savedsearch')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("price_drop", "Any price drop"),
+                            ("price_below", "Price drops below a price"),
+                            ("back_in_stock", "Back in stock"),
+                            ("brand", "New arrivals from a brand"),
+                            ("category", "New arrivals in a category"),
+                            ("search", "New products matching a saved search"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "price_below",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Only for “price drops below a price”.",
+                        max_digits=10,
+                        null=True,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="on")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shop.brand",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shop.category",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shop.product",
+                    ),
+                ),
+                (
+                    "search",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="preferences.savedsearch",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('price_drop', 'Any price drop'), ('price_below', 'Price drops below a price'), ('back_in_stock', 'Back in stock'), ('brand', 'New arrivals from a brand'), ('category', 'New arrivals in a category'), ('search', 'New products matching a saved search')], max_length=16)),
-                ('title', models.CharField(max_length=200)),
-                ('in_inbox', models.BooleanField(default=True)),
-                ('email', models.CharField(choices=[('off', 'No e-mail'), ('instant', 'At once'), ('daily', 'In a daily digest')], default='off', max_length=8, verbose_name='e-mail')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('email_claimed_at', models.DateTimeField(blank=True, help_text='Set just before sending; without “e-mailed at” it means the sender stopped midway.', null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-                ('change', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='preferences.productchange')),
-                ('subscription', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='preferences.subscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("price_drop", "Any price drop"),
+                            ("price_below", "Price drops below a price"),
+                            ("back_in_stock", "Back in stock"),
+                            ("brand", "New arrivals from a brand"),
+                            ("category", "New arrivals in a category"),
+                            ("search", "New products matching a saved search"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("in_inbox", models.BooleanField(default=True)),
+                (
+                    "email",
+                    models.CharField(
+                        choices=[
+                            ("off", "No e-mail"),
+                            ("instant", "At once"),
+                            ("daily", "In a daily digest"),
+                        ],
+                        default="off",
+                        max_length=8,
+                        verbose_name="e-mail",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "email_claimed_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Set just before sending; without “e-mailed at” it means the sender stopped midway.",
+                        null=True,
+                    ),
+                ),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "change",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="preferences.productchange",
+                    ),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="preferences.subscription",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='DeliverySetting',
+            name="DeliverySetting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(choices=[('price', 'Price drops'), ('stock', 'Back in stock'), ('arrivals', 'New arrivals from brands and categories'), ('searches', 'New products matching your saved searches')], max_length=10)),
-                ('inbox', models.BooleanField(default=True, verbose_name='in-site inbox')),
-                ('email', models.CharField(choices=[('off', 'No e-mail'), ('instant', 'At once'), ('daily', 'In a daily digest')], max_length=8, verbose_name='e-mail')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "topic",
+                    models.CharField(
+                        choices=[
+                            ("price", "Price drops"),
+                            ("stock", "Back in stock"),
+                            ("arrivals", "New arrivals from brands and categories"),
+                            ("searches", "New products matching your saved searches"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("inbox", models.BooleanField(default=True, verbose_name="in-site inbox")),
+                (
+                    "email",
+                    models.CharField(
+                        choices=[
+                            ("off", "No e-mail"),
+                            ("instant", "At once"),
+                            ("daily", "In a daily digest"),
+                        ],
+                        max_length=8,
+                        verbose_name="e-mail",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'topic'), name='one_delivery_setting_per_topic')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "topic"), name="one_delivery_setting_per_topic"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='productchange',
-            index=models.Index(condition=models.Q(('fanned_out_at__isnull', True)), fields=['created_at'], name='product_change_unfinished'),
+            model_name="productchange",
+            index=models.Index(
+                condition=models.Q(("fanned_out_at__isnull", True)),
+                fields=["created_at"],
+                name="product_change_unfinished",
+            ),
         ),
         migrations.AddIndex(
-            model_name='subscription',
-            index=models.Index(condition=models.Q(('kind', 'search')), fields=['user'], name='subscription_search_by_user'),
+            model_name="subscription",
+            index=models.Index(
+                condition=models.Q(("kind", "search")),
+                fields=["user"],
+                name="subscription_search_by_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(condition=models.Q(('product__isnull', False)), fields=('product', 'user', 'kind'), name='one_subscription_per_product_kind'),
+            model_name="subscription",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("product__isnull", False)),
+                fields=("product", "user", "kind"),
+                name="one_subscription_per_product_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(condition=models.Q(('brand__isnull', False)), fields=('brand', 'user'), name='one_subscription_per_brand'),
+            model_name="subscription",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("brand__isnull", False)),
+                fields=("brand", "user"),
+                name="one_subscription_per_brand",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(condition=models.Q(('category__isnull', False)), fields=('category', 'user'), name='one_subscription_per_category'),
+            model_name="subscription",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("category__isnull", False)),
+                fields=("category", "user"),
+                name="one_subscription_per_category",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(condition=models.Q(('search__isnull', False)), fields=('search',), name='one_subscription_per_search'),
+            model_name="subscription",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("search__isnull", False)),
+                fields=("search",),
+                name="one_subscription_per_search",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('brand__isnull', True), ('category__isnull', True), ('kind__in', ['price_drop', 'price_below', 'back_in_stock']), ('product__isnull', False), ('search__isnull', True)), models.Q(('brand__isnull', False), ('category__isnull', True), ('kind', 'brand'), ('product__isnull', True), ('search__isnull', True)), models.Q(('brand__isnull', True), ('category__isnull', False), ('kind', 'category'), ('product__isnull', True), ('search__isnull', True)), models.Q(('brand__isnull', True), ('category__isnull', True), ('kind', 'search'), ('product__isnull', True), ('search__isnull', False)), _connector='OR'), name='subscription_target_matches_kind'),
+            model_name="subscription",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("brand__isnull", True),
+                        ("category__isnull", True),
+                        ("kind__in", ["price_drop", "price_below", "back_in_stock"]),
+                        ("product__isnull", False),
+                        ("search__isnull", True),
+                    ),
+                    models.Q(
+                        ("brand__isnull", False),
+                        ("category__isnull", True),
+                        ("kind", "brand"),
+                        ("product__isnull", True),
+                        ("search__isnull", True),
+                    ),
+                    models.Q(
+                        ("brand__isnull", True),
+                        ("category__isnull", False),
+                        ("kind", "category"),
+                        ("product__isnull", True),
+                        ("search__isnull", True),
+                    ),
+                    models.Q(
+                        ("brand__isnull", True),
+                        ("category__isnull", True),
+                        ("kind", "search"),
+                        ("product__isnull", True),
+                        ("search__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="subscription_target_matches_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'price_below'), ('price_below__gt', 0)), models.Q(models.Q(('kind', 'price_below'), _negated=True), ('price_below__isnull', True)), _connector='OR'), name='subscription_price_below_set_and_positive'),
+            model_name="subscription",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "price_below"), ("price_below__gt", 0)),
+                    models.Q(
+                        models.Q(("kind", "price_below"), _negated=True),
+                        ("price_below__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="subscription_price_below_set_and_positive",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('in_inbox', True)), fields=['user', '-created_at', '-id'], name='notification_inbox'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("in_inbox", True)),
+                fields=["user", "-created_at", "-id"],
+                name="notification_inbox",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('in_inbox', True), ('read_at__isnull', True)), fields=['user'], name='notification_unread'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("in_inbox", True), ("read_at__isnull", True)),
+                fields=["user"],
+                name="notification_unread",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('email', 'daily'), ('email_claimed_at__isnull', True)), fields=['user'], name='notification_digest_due'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("email", "daily"), ("email_claimed_at__isnull", True)),
+                fields=["user"],
+                name="notification_digest_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('email', 'instant'), ('email_claimed_at__isnull', True)), fields=['change', 'user'], name='notification_email_due'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("email", "instant"), ("email_claimed_at__isnull", True)),
+                fields=["change", "user"],
+                name="notification_email_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(fields=('change', 'user'), name='one_notification_per_change_and_user'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                fields=("change", "user"), name="one_notification_per_change_and_user"
+            ),
         ),
     ]

@@ -14,19 +14,57 @@ OTHER = "other"
 # Words (upper case) that name one of the shop's colours. The first such word in a name wins:
 # "RED WHITE SPOTTY" is red.
 COLOUR_WORDS = {
-    "BLACK": "black", "WHITE": "white", "IVORY": "beige", "CREAM": "beige", "BEIGE": "beige",
-    "NATURAL": "beige", "GREY": "grey", "GRAY": "grey", "SILVER": "grey", "NAVY": "navy",
-    "BLUE": "blue", "RED": "red", "PINK": "pink", "ORANGE": "orange", "YELLOW": "yellow",
-    "GOLD": "yellow", "GREEN": "green", "OLIVE": "olive", "BROWN": "brown", "PURPLE": "purple",
-    "LILAC": "purple", "VIOLET": "purple", "TEAL": "teal", "TURQUOISE": "teal",
+    "BLACK": "black",
+    "WHITE": "white",
+    "IVORY": "beige",
+    "CREAM": "beige",
+    "BEIGE": "beige",
+    "NATURAL": "beige",
+    "GREY": "grey",
+    "GRAY": "grey",
+    "SILVER": "grey",
+    "NAVY": "navy",
+    "BLUE": "blue",
+    "RED": "red",
+    "PINK": "pink",
+    "ORANGE": "orange",
+    "YELLOW": "yellow",
+    "GOLD": "yellow",
+    "GREEN": "green",
+    "OLIVE": "olive",
+    "BROWN": "brown",
+    "PURPLE": "purple",
+    "LILAC": "purple",
+    "VIOLET": "purple",
+    "TEAL": "teal",
+    "TURQUOISE": "teal",
 }
 MATERIAL_WORDS = {
-    "WOODEN": "wood", "WOOD": "wood", "GLASS": "glass", "CERAMIC": "ceramic",
-    "PORCELAIN": "ceramic", "ENAMEL": "enamel", "PAPER": "paper", "CARDBOARD": "paper",
-    "COTTON": "cotton", "WOOL": "wool", "FELT": "wool", "LINEN": "linen", "LEATHER": "leather",
-    "SILK": "silk", "BAMBOO": "bamboo", "PLASTIC": "plastic", "ACRYLIC": "plastic",
-    "RUBBER": "rubber", "ZINC": "metal", "METAL": "metal", "TIN": "metal", "IRON": "metal",
-    "WIRE": "metal", "STEEL": "stainless-steel", "ALUMINIUM": "aluminium",
+    "WOODEN": "wood",
+    "WOOD": "wood",
+    "GLASS": "glass",
+    "CERAMIC": "ceramic",
+    "PORCELAIN": "ceramic",
+    "ENAMEL": "enamel",
+    "PAPER": "paper",
+    "CARDBOARD": "paper",
+    "COTTON": "cotton",
+    "WOOL": "wool",
+    "FELT": "wool",
+    "LINEN": "linen",
+    "LEATHER": "leather",
+    "SILK": "silk",
+    "BAMBOO": "bamboo",
+    "PLASTIC": "plastic",
+    "ACRYLIC": "plastic",
+    "RUBBER": "rubber",
+    "ZINC": "metal",
+    "METAL": "metal",
+    "TIN": "metal",
+    "IRON": "metal",
+    "WIRE": "metal",
+    "STEEL": "stainless-steel",
+    "ALUMINIUM": "aluminium",
 }
 # The small keyword map for categories, checked in this order: the first rule with a word in
 # the name wins ("CANDLE" before "LIGHT": a T-light holder is a candle thing, not a lamp).
@@ -41,10 +79,16 @@ CATEGORY_RULES = [
     ("backpacks", "BACKPACK RUCKSACK"),
     ("toys", "TOY TOYS GAME GAMES JIGSAW PUZZLE DOLL DOLLY DOLLS MARBLES SOLDIER SKITTLES"),
     ("books-for-kids", "COLOURING STORYBOOK"),
-    ("kitchen", "KITCHEN BAKING CAKE CAKES CAKESTAND TEAPOT BOWL BOWLS PLATE PLATES DISH JUG "
-                "JAR JARS LUNCH TRAY CUTLERY SPOON SPOONS APRON NAPKINS PANTRY COASTER"),
-    ("home", "FRAME CLOCK DOORMAT MIRROR SIGN DECORATION GARLAND WREATH BUNTING VASE HOOK "
-             "HOOKS HANGER DRAWER CABINET SHELF STORAGE BASKET DOORSTOP ORNAMENT"),
+    (
+        "kitchen",
+        "KITCHEN BAKING CAKE CAKES CAKESTAND TEAPOT BOWL BOWLS PLATE PLATES DISH JUG "
+        "JAR JARS LUNCH TRAY CUTLERY SPOON SPOONS APRON NAPKINS PANTRY COASTER",
+    ),
+    (
+        "home",
+        "FRAME CLOCK DOORMAT MIRROR SIGN DECORATION GARLAND WREATH BUNTING VASE HOOK "
+        "HOOKS HANGER DRAWER CABINET SHELF STORAGE BASKET DOORSTOP ORNAMENT",
+    ),
 ]
 CATEGORY_WORDS = {word: slug for slug, words in reversed(CATEGORY_RULES) for word in words.split()}
 CATEGORY_RANK = {slug: rank for rank, (slug, _) in enumerate(CATEGORY_RULES)}

@@ -15,11 +15,20 @@ from .rows import Parsed, order_lines, stripped
 SOURCE = "generic"
 BRAND = "Imported"
 COLUMNS = {
-    "order_id": "order_key", "product_id": "sku", "product_name": "description",
-    "quantity": "quantity", "price": "unit_price", "ordered_at": "ordered_at",
+    "order_id": "order_key",
+    "product_id": "sku",
+    "product_name": "description",
+    "quantity": "quantity",
+    "price": "unit_price",
+    "ordered_at": "ordered_at",
 }
-OPTIONAL = {"customer_id": "customer", "country": "country", "colour": "colour",
-            "material": "material", "category": "category"}
+OPTIONAL = {
+    "customer_id": "customer",
+    "country": "country",
+    "colour": "colour",
+    "material": "material",
+    "category": "category",
+}
 LABELS = {"order_key": "order id", "sku": "product id"}
 
 

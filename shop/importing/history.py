@@ -67,17 +67,17 @@ def netted(purchases: pd.DataFrame, returns: pd.DataFrame) -> tuple[np.ndarray, 
     bought = purchases["customer"] + "\x1f" + purchases["sku"]
     candidates = purchases[bought.isin(set(keys))].sort_values(["ordered_at", "line"])
     slots: dict[str, tuple[list[int], list[int]]] = {}
-    for key, at, index in zip(bought[candidates.index], _nanos(candidates["ordered_at"]),
-                              candidates.index, strict=True):
+    for key, at, index in zip(
+        bought[candidates.index], _nanos(candidates["ordered_at"]), candidates.index, strict=True
+    ):
         times, rows = slots.setdefault(key, ([], []))
         times.append(at)
         rows.append(index)
     netted_units, unmatched = 0, len(returns) - len(mine)
-    for key, at, quantity in zip(keys, _nanos(mine["ordered_at"]), mine["quantity"],
-                                 strict=True):
+    for key, at, quantity in zip(keys, _nanos(mine["ordered_at"]), mine["quantity"], strict=True):
         times, rows = slots.get(key, ([], []))
         left = abs(int(quantity))
-        for index in reversed(rows[:bisect_right(times, at)]):
+        for index in reversed(rows[: bisect_right(times, at)]):
             taken = min(left, int(kept[index]))
             kept[index] -= taken
             left -= taken
@@ -101,21 +101,29 @@ def products_of(purchases: pd.DataFrame, known: dict[str, set[str]]) -> pd.DataF
     described = _most_common(purchases[purchases["description"] != ""], "description")
     priced = _most_common(purchases[purchases["unit_price"] > 0], "unit_price")
     found = pd.DataFrame({"first_sold_at": skus["ordered_at"].min()})
-    found["description"] = described.reindex(found.index).fillna(pd.Series(found.index,
-                                                                           found.index))
+    found["description"] = described.reindex(found.index).fillna(
+        pd.Series(found.index, found.index)
+    )
     found["name"] = found["description"].map(attributes.title)
     found["price"] = priced.reindex(found.index).fillna(0.0)
-    for attribute, recognise in (("colour", attributes.colour), ("material", attributes.material),
-                                 ("category", attributes.category)):
+    for attribute, recognise in (
+        ("colour", attributes.colour),
+        ("material", attributes.material),
+        ("category", attributes.category),
+    ):
         given = _first_given(purchases, attribute, known[attribute]).reindex(found.index)
         found[attribute] = given.fillna(found["description"].map(recognise))
     return found.rename_axis("sku").reset_index()[
-        ["sku", "name", "price", "colour", "material", "category", "first_sold_at"]]
+        ["sku", "name", "price", "colour", "material", "category", "first_sold_at"]
+    ]
 
 
 def _most_common(rows: pd.DataFrame, column: str) -> pd.Series:
-    counts = rows.groupby(["sku", column], sort=False).agg(n=("line", "size"),
-                                                           last=("line", "max")).reset_index()
+    counts = (
+        rows.groupby(["sku", column], sort=False)
+        .agg(n=("line", "size"), last=("line", "max"))
+        .reset_index()
+    )
     best = counts.sort_values(["sku", "n", "last"], ascending=[True, False, False])
     return best.drop_duplicates("sku").set_index("sku")[column]
 
@@ -132,12 +140,18 @@ def orders_of(purchases: pd.DataFrame) -> pd.DataFrame:
     """One row per order key, by time then key: its earliest time, the customer and country of
     its first line, and whether returns took every unit of it."""
     grouped = purchases.groupby("order_key", sort=False)
-    orders = pd.DataFrame({
-        "ordered_at": grouped["ordered_at"].min(),
-        "customer": grouped["customer"].first(),
-        "country": grouped["country"].first(),
-        "cancelled": grouped["kept"].sum() == 0,
-    }).rename_axis("order_key").reset_index()
+    orders = (
+        pd.DataFrame(
+            {
+                "ordered_at": grouped["ordered_at"].min(),
+                "customer": grouped["customer"].first(),
+                "country": grouped["country"].first(),
+                "cancelled": grouped["kept"].sum() == 0,
+            }
+        )
+        .rename_axis("order_key")
+        .reset_index()
+    )
     return orders.sort_values(["ordered_at", "order_key"], kind="stable").reset_index(drop=True)
 
 
@@ -151,8 +165,9 @@ def order_lines_of(purchases, orders, products) -> pd.DataFrame:
     rows = purchases.assign(quantity=quantity, amount=quantity * purchases["unit_price"])
     rows = rows[rows["quantity"] > 0]
     grouped = rows.groupby(["order_key", "sku"], sort=False)
-    lines = grouped.agg(quantity=("quantity", "sum"), amount=("amount", "sum"),
-                        description=("description", "first")).reset_index()
+    lines = grouped.agg(
+        quantity=("quantity", "sum"), amount=("amount", "sum"), description=("description", "first")
+    ).reset_index()
     lines["unit_price"] = (lines["amount"] / lines["quantity"]).round(2)
     names = products.set_index("sku")["name"]
     own = lines["description"].map(_titles(lines["description"]))
@@ -169,9 +184,18 @@ def shoppers_of(orders: pd.DataFrame) -> pd.DataFrame:
     when none is known) and their first order's time."""
     theirs = orders[orders["customer"] != ""]
     first = theirs.groupby("customer")["ordered_at"].min()
-    counts = theirs[theirs["country"] != ""].groupby(["customer", "country"]).agg(
-        n=("ordered_at", "size"), last=("ordered_at", "max")).reset_index()
+    counts = (
+        theirs[theirs["country"] != ""]
+        .groupby(["customer", "country"])
+        .agg(n=("ordered_at", "size"), last=("ordered_at", "max"))
+        .reset_index()
+    )
     best = counts.sort_values(["customer", "n", "last"], ascending=[True, False, False])
     country = best.drop_duplicates("customer").set_index("customer")["country"]
-    return pd.DataFrame({"customer": first.index, "country": country.reindex(first.index)
-                         .fillna("").to_numpy(), "first_ordered_at": first.to_numpy()})
+    return pd.DataFrame(
+        {
+            "customer": first.index,
+            "country": country.reindex(first.index).fillna("").to_numpy(),
+            "first_ordered_at": first.to_numpy(),
+        }
+    )

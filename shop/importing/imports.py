@@ -27,11 +27,17 @@ class StrictStop(reading.ReadError):
     """``strict`` met a row that cannot be imported."""
 
 
-def import_orders(path: Path, *, format: str = online_retail.SOURCE, limit: int | None = None,
-                  strict: bool = False, dry_run: bool = False,
-                  batch: int = loading.ORDER_BATCH,
-                  on_rows: Callable[[int], None] = lambda n: None,
-                  on_orders: Callable[[int], None] = lambda n: None) -> Summary:
+def import_orders(
+    path: Path,
+    *,
+    format: str = online_retail.SOURCE,
+    limit: int | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    batch: int = loading.ORDER_BATCH,
+    on_rows: Callable[[int], None] = lambda n: None,
+    on_orders: Callable[[int], None] = lambda n: None,
+) -> Summary:
     """Import the orders in ``path`` (see the format modules for the columns and rules).
 
     Raises ``reading.ReadError`` for a file that cannot be read or has the wrong columns,
@@ -53,7 +59,8 @@ def import_orders(path: Path, *, format: str = online_retail.SOURCE, limit: int 
         summary.products_new = loading.create_products(found.products, before, kind.BRAND)
         summary.shoppers_new = loading.create_shoppers(found.shoppers, before, kind.SOURCE)
         summary.orders_new, summary.lines_new = loading.create_orders(
-            found, before, kind.SOURCE, batch=batch, progress=on_orders)
+            found, before, kind.SOURCE, batch=batch, progress=on_orders
+        )
         loading.analyse_tables()
         refresh_sales_counts()
         call_command("setup_bands", verbosity=0, stdout=_Discard())
@@ -70,8 +77,10 @@ def _read(path, kind, summary: Summary, *, limit, strict, on_rows) -> pd.DataFra
         parsed = kind.lines(chunk)
         if strict and not parsed.problems.empty:
             first = parsed.problems.iloc[0]
-            raise StrictStop(f"Line {first['line']}: {first['reason']}. Nothing was imported "
-                             "(--strict stops at the first bad row).")
+            raise StrictStop(
+                f"Line {first['line']}: {first['reason']}. Nothing was imported "
+                "(--strict stops at the first bad row)."
+            )
         parts.append(parsed.lines)
         problems.append(parsed.problems)
         skipped.update(parsed.skipped)
@@ -92,7 +101,8 @@ def _check_columns(path: Path, chunk: pd.DataFrame, kind) -> None:
         given = ", ".join(c for c in chunk.columns if c not in ("line", "problem"))
         raise reading.ReadError(
             f"{path.name}: the {kind.SOURCE} format needs the columns "
-            f"{', '.join(kind.COLUMNS)}; missing: {', '.join(missing)} (the file has: {given}).")
+            f"{', '.join(kind.COLUMNS)}; missing: {', '.join(missing)} (the file has: {given})."
+        )
 
 
 class _Discard:

@@ -17,16 +17,32 @@ from .rows import Parsed, order_lines, stripped
 SOURCE = "online-retail"
 BRAND = "Online Retail"
 COLUMNS = {
-    "InvoiceNo": "order_key", "StockCode": "sku", "Description": "description",
-    "Quantity": "quantity", "InvoiceDate": "ordered_at", "UnitPrice": "unit_price",
-    "CustomerID": "customer", "Country": "country",
+    "InvoiceNo": "order_key",
+    "StockCode": "sku",
+    "Description": "description",
+    "Quantity": "quantity",
+    "InvoiceDate": "ordered_at",
+    "UnitPrice": "unit_price",
+    "CustomerID": "customer",
+    "Country": "country",
 }
 OPTIONAL = ()
 LABELS = {"order_key": "invoice number", "sku": "stock code"}
 LOCAL_TIME = "Europe/London"
 DATE_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S")
-NOT_PRODUCTS = {"POST", "DOT", "C2", "M", "D", "S", "B", "BANK CHARGES", "AMAZONFEE", "CRUK",
-                "PADS"}
+NOT_PRODUCTS = {
+    "POST",
+    "DOT",
+    "C2",
+    "M",
+    "D",
+    "S",
+    "B",
+    "BANK CHARGES",
+    "AMAZONFEE",
+    "CRUK",
+    "PADS",
+}
 VOUCHER_PREFIX = "GIFT_"
 
 
@@ -49,7 +65,12 @@ def lines(chunk: pd.DataFrame) -> Parsed:
     skip = ~is_product(text["sku"]) & (text["problem"] == "")
     skipped = text.loc[skip, "sku"].value_counts()
     text = text[~skip].reset_index(drop=True)
-    parsed = order_lines(text, local_time=LOCAL_TIME, date_formats=DATE_FORMATS, labels=LABELS,
-                         returns=text["order_key"].str.startswith("C"))
+    parsed = order_lines(
+        text,
+        local_time=LOCAL_TIME,
+        date_formats=DATE_FORMATS,
+        labels=LABELS,
+        returns=text["order_key"].str.startswith("C"),
+    )
     parsed.skipped = {str(code): int(count) for code, count in skipped.items()}
     return parsed

@@ -39,7 +39,7 @@ class ReadError(Exception):
 
 
 def suffix(path: Path) -> str:
-    """".csv", ".csv.gz" or ".xlsx" (case-insensitive); ``ReadError`` for anything else."""
+    """ ".csv", ".csv.gz" or ".xlsx" (case-insensitive); ``ReadError`` for anything else."""
     name = path.name.lower()
     for known in SUFFIXES:
         if name.endswith(known):
@@ -47,8 +47,9 @@ def suffix(path: Path) -> str:
     raise ReadError(f"{path.name}: unknown file type; give a .csv, .csv.gz or .xlsx file.")
 
 
-def chunks(path: Path, *, limit: int | None = None,
-           rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+def chunks(
+    path: Path, *, limit: int | None = None, rows: int = CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
     """The file's data rows, at most ``rows`` per chunk and ``limit`` in all (None: every row).
 
     Raises ``ReadError`` before the first chunk when the file cannot be read, and while
@@ -129,8 +130,9 @@ def _sheet_chunks(path: Path, limit, rows) -> Iterator[pd.DataFrame]:
     try:
         sheet = pd.read_excel(path, sheet_name=0, dtype=object, nrows=limit, engine="openpyxl")
     except ImportError as error:
-        raise ReadError("Reading .xlsx needs the xlsx extra (openpyxl): "
-                        "pip install -e '.[xlsx]'.") from error
+        raise ReadError(
+            "Reading .xlsx needs the xlsx extra (openpyxl): pip install -e '.[xlsx]'."
+        ) from error
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
         raise ReadError(f"{path.name}: cannot be read as an .xlsx workbook ({error}).") from error
     if sheet.columns.empty:
@@ -143,11 +145,12 @@ def _sheet_chunks(path: Path, limit, rows) -> Iterator[pd.DataFrame]:
     blank = (cells.apply(lambda column: column.str.strip()) == "").all(axis=1)
     text = text[~blank]
     for start in range(0, max(len(text), 1), rows):
-        yield text.iloc[start:start + rows].reset_index(drop=True)
+        yield text.iloc[start : start + rows].reset_index(drop=True)
 
 
 def _cell_text(column: pd.Series) -> pd.Series:
     """Cells as text: whole numbers without ".0", times as "YYYY-MM-DD HH:MM:SS", empty as ""."""
+
     def text(value) -> str:
         if value is None or (isinstance(value, float) and value != value):
             return ""
@@ -156,4 +159,5 @@ def _cell_text(column: pd.Series) -> pd.Series:
         if isinstance(value, datetime):
             return value.strftime("%Y-%m-%d %H:%M:%S")
         return str(value)
+
     return column.map(text)

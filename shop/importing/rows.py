@@ -16,10 +16,35 @@ import numpy as np
 import pandas as pd
 from django_countries import countries
 
-TEXT_COLUMNS = ["order_key", "sku", "description", "quantity", "unit_price", "ordered_at",
-                "customer", "country", "colour", "material", "category"]
-COLUMNS = ["line", "order_key", "sku", "description", "quantity", "unit_price", "ordered_at",
-           "customer", "country", "country_text", "colour", "material", "category", "is_return"]
+TEXT_COLUMNS = [
+    "order_key",
+    "sku",
+    "description",
+    "quantity",
+    "unit_price",
+    "ordered_at",
+    "customer",
+    "country",
+    "colour",
+    "material",
+    "category",
+]
+COLUMNS = [
+    "line",
+    "order_key",
+    "sku",
+    "description",
+    "quantity",
+    "unit_price",
+    "ordered_at",
+    "customer",
+    "country",
+    "country_text",
+    "colour",
+    "material",
+    "category",
+    "is_return",
+]
 
 
 @dataclass
@@ -36,8 +61,9 @@ def no_problems() -> pd.DataFrame:
     return pd.DataFrame({"line": pd.Series(dtype="int64"), "reason": pd.Series(dtype="str")})
 
 
-def order_lines(text: pd.DataFrame, *, local_time: str, date_formats=(),
-                labels: dict[str, str], returns=None) -> Parsed:
+def order_lines(
+    text: pd.DataFrame, *, local_time: str, date_formats=(), labels: dict[str, str], returns=None
+) -> Parsed:
     """Check and convert ``text`` (``TEXT_COLUMNS``, ``line``, ``problem``).
 
     ``local_time`` is the zone of times written without an offset; ``date_formats`` are tried
@@ -62,21 +88,30 @@ def order_lines(text: pd.DataFrame, *, local_time: str, date_formats=(),
         for index in failed[failed & (reason == "")].index:
             reason.at[index] = why(index)
     good = reason == ""
-    problems = pd.DataFrame({"line": text.loc[~good, "line"].astype("int64"),
-                             "reason": reason[~good].astype("str")}).reset_index(drop=True)
+    problems = pd.DataFrame(
+        {"line": text.loc[~good, "line"].astype("int64"), "reason": reason[~good].astype("str")}
+    ).reset_index(drop=True)
     is_return = quantity < 0
     if returns is not None:
         is_return |= returns
-    lines = pd.DataFrame({
-        "line": text["line"], "order_key": text["order_key"], "sku": text["sku"],
-        "description": text["description"],
-        "quantity": quantity.fillna(0).astype("int64"),
-        "unit_price": price.fillna(0).round(2).astype("float64"),
-        "ordered_at": moments, "customer": customer_ids(text["customer"]),
-        "country": country_codes(text["country"]), "country_text": text["country"],
-        "colour": text["colour"], "material": text["material"], "category": text["category"],
-        "is_return": is_return.astype(bool),
-    })[good].reset_index(drop=True)
+    lines = pd.DataFrame(
+        {
+            "line": text["line"],
+            "order_key": text["order_key"],
+            "sku": text["sku"],
+            "description": text["description"],
+            "quantity": quantity.fillna(0).astype("int64"),
+            "unit_price": price.fillna(0).round(2).astype("float64"),
+            "ordered_at": moments,
+            "customer": customer_ids(text["customer"]),
+            "country": country_codes(text["country"]),
+            "country_text": text["country"],
+            "colour": text["colour"],
+            "material": text["material"],
+            "category": text["category"],
+            "is_return": is_return.astype(bool),
+        }
+    )[good].reset_index(drop=True)
     return Parsed(lines, problems)
 
 
@@ -111,20 +146,21 @@ def times(text: pd.Series, local_time: str, formats=()) -> pd.Series:
     for pattern in formats:
         missing = found.isna() & (clean != "")
         if missing.any():
-            found[missing] = pd.to_datetime(clean[missing], format=pattern, errors="coerce",
-                                            utc=True)
+            found[missing] = pd.to_datetime(
+                clean[missing], format=pattern, errors="coerce", utc=True
+            )
     if local_time == "UTC":
         return found
     wall = found.dt.tz_localize(None)
-    local = wall.dt.tz_localize(local_time, ambiguous=np.zeros(len(wall), bool),
-                                nonexistent="shift_forward")
+    local = wall.dt.tz_localize(
+        local_time, ambiguous=np.zeros(len(wall), bool), nonexistent="shift_forward"
+    )
     return local.dt.tz_convert("UTC")
 
 
 def customer_ids(text: pd.Series) -> pd.Series:
     """Stripped, and "17850.0" (a spreadsheet's number) read as "17850"."""
-    return per_value(text, lambda s: s.str.strip().str.replace(r"^(\d+)\.0+$", r"\1",
-                                                                regex=True))
+    return per_value(text, lambda s: s.str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True))
 
 
 def country_codes(text: pd.Series) -> pd.Series:
@@ -134,7 +170,7 @@ def country_codes(text: pd.Series) -> pd.Series:
 
 @cache
 def country_code(name: str) -> str:
-    """"United Kingdom", "GB" or "GBR" → "GB"; the data set's "EIRE", "RSA" and "USA" too."""
+    """ "United Kingdom", "GB" or "GBR" → "GB"; the data set's "EIRE", "RSA" and "USA" too."""
     if not name:
         return ""
     alias = COUNTRY_ALIASES.get(name.upper())

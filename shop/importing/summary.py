@@ -54,8 +54,10 @@ class Summary:
             self.first_order = orders["ordered_at"].min()
             self.last_order = orders["ordered_at"].max()
         self.products, self.shoppers = len(found.products), len(found.shoppers)
-        self.recognised = {name: int((found.products[name] != OTHER).sum())
-                           for name in ("colour", "material", "category")}
+        self.recognised = {
+            name: int((found.products[name] != OTHER).sum())
+            for name in ("colour", "material", "category")
+        }
 
     def count_stored(self, found: History, stored) -> None:
         """Take the counts of what the database held already, before this import."""
@@ -69,25 +71,33 @@ def report(summary: Summary) -> list[str]:
     s = summary
     rate = s.rows_read / s.seconds if s.seconds else 0
     verb = "Checked (dry run, nothing written)" if s.dry_run else "Imported"
-    lines = [f"{verb} {s.path.name} ({s.format}): {s.rows_read:,} rows in {s.seconds:.1f} s "
-             f"({rate:,.0f} rows/s)."]
+    lines = [
+        f"{verb} {s.path.name} ({s.format}): {s.rows_read:,} rows in {s.seconds:.1f} s "
+        f"({rate:,.0f} rows/s)."
+    ]
     new_orders = s.orders - s.orders_before
-    span = (f"; {s.first_order:%Y-%m-%d} to {s.last_order:%Y-%m-%d}" if s.orders else "")
+    span = f"; {s.first_order:%Y-%m-%d} to {s.last_order:%Y-%m-%d}" if s.orders else ""
     lines.append(
         f"  Orders: {s.orders:,} in the file ({s.guest_orders:,} by guests, "
         f"{s.cancelled_orders:,} returned in full and stored as cancelled){span}; "
         f"{_new(s, new_orders, s.orders_new)} new, {s.orders_before:,} imported before"
-        + (f"; {s.lines_new:,} order lines written." if not s.dry_run else "."))
+        + (f"; {s.lines_new:,} order lines written." if not s.dry_run else ".")
+    )
     lines.append(
         f"  Products: {s.products:,} ({_new(s, s.products - s.products_before, s.products_new)} "
         f"new); from their names: colour for {s.recognised.get('colour', 0):,}, material for "
         f"{s.recognised.get('material', 0):,}, category for {s.recognised.get('category', 0):,}"
-        " (the rest: Other).")
-    lines.append(f"  Shoppers: {s.shoppers:,} "
-                 f"({_new(s, s.shoppers - s.shoppers_before, s.shoppers_new)} new).")
+        " (the rest: Other)."
+    )
+    lines.append(
+        f"  Shoppers: {s.shoppers:,} "
+        f"({_new(s, s.shoppers - s.shoppers_before, s.shoppers_new)} new)."
+    )
     r = s.returns
-    lines.append(f"  Returns: {r.rows:,} rows, {r.units:,} units; {r.netted:,} units taken off "
-                 f"earlier purchases; {r.unmatched_rows:,} rows matched no earlier purchase.")
+    lines.append(
+        f"  Returns: {r.rows:,} rows, {r.units:,} units; {r.netted:,} units taken off "
+        f"earlier purchases; {r.unmatched_rows:,} rows matched no earlier purchase."
+    )
     lines += _left_out(s)
     return lines + _next_step(s)
 
@@ -102,12 +112,16 @@ def _left_out(s: Summary) -> list[str]:
         codes = sorted(s.skipped.items(), key=lambda item: (-item[1], item[0]))
         named = ", ".join(f"{code} {count:,}" for code, count in codes[:LISTED_CODES])
         more = ", …" if len(codes) > LISTED_CODES else ""
-        lines.append(f"  Skipped: {sum(s.skipped.values()):,} rows with non-product codes "
-                     f"({named}{more}).")
+        lines.append(
+            f"  Skipped: {sum(s.skipped.values()):,} rows with non-product codes ({named}{more})."
+        )
     if s.unknown_countries:
         names = sorted(s.unknown_countries.items(), key=lambda item: (-item[1], item[0]))
-        lines.append("  Countries not recognised (left blank): "
-                     + ", ".join(f"{name} ({count:,} rows)" for name, count in names) + ".")
+        lines.append(
+            "  Countries not recognised (left blank): "
+            + ", ".join(f"{name} ({count:,} rows)" for name, count in names)
+            + "."
+        )
     count = len(s.problems)
     lines.append(f"  Bad rows: {count:,}" + (", skipped:" if count else "."))
     for line, reason in s.problems.head(LISTED_PROBLEMS).itertuples(index=False):
@@ -121,10 +135,14 @@ def _next_step(s: Summary) -> list[str]:
     if s.dry_run or not s.orders:
         return []
     if settings.TAILOR_AS_OF:
-        return [f"Next: `python manage.py recompute_bands` computes the bands as of "
-                f"TAILOR_AS_OF={settings.TAILOR_AS_OF}."]
+        return [
+            f"Next: `python manage.py recompute_bands` computes the bands as of "
+            f"TAILOR_AS_OF={settings.TAILOR_AS_OF}."
+        ]
     if timezone.now() - s.last_order > STALE_AFTER:
-        return [f"The orders end on {s.last_order:%Y-%m-%d}: compute the bands as of then with "
-                "`TAILOR_AS_OF=latest-order python manage.py recompute_bands` (set TAILOR_AS_OF "
-                "for the web server and worker too)."]
+        return [
+            f"The orders end on {s.last_order:%Y-%m-%d}: compute the bands as of then with "
+            "`TAILOR_AS_OF=latest-order python manage.py recompute_bands` (set TAILOR_AS_OF "
+            "for the web server and worker too)."
+        ]
     return ["Next: `python manage.py recompute_bands` computes the bands."]

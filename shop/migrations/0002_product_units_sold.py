@@ -4,19 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shop', '0001_initial'),
+        ("shop", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='product',
-            name='units_sold',
-            field=models.PositiveIntegerField(default=0, editable=False, help_text='Units sold in the last 30 days, refreshed by a Celery task; sorts by best selling.'),
+            model_name="product",
+            name="units_sold",
+            field=models.PositiveIntegerField(
+                default=0,
+                editable=False,
+                help_text="Units sold in the last 30 days, refreshed by a Celery task; sorts by best selling.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['is_active', '-units_sold'], name='shop_produc_is_acti_052eb4_idx'),
+            model_name="product",
+            index=models.Index(
+                fields=["is_active", "-units_sold"], name="shop_produc_is_acti_052eb4_idx"
+            ),
         ),
     ]

@@ -4,42 +4,123 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shop', '0002_product_units_sold'),
+        ("shop", "0002_product_units_sold"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='product',
-            name='shop_produc_is_acti_8dac06_idx',
+            model_name="product",
+            name="shop_produc_is_acti_8dac06_idx",
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['name', 'id'], name='product_active_name'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["name", "id"],
+                name="product_active_name",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['colour'], include=('material', 'brand', 'category', 'audience', 'price', 'stock', 'compare_at_price'), name='product_facet_colour'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["colour"],
+                include=(
+                    "material",
+                    "brand",
+                    "category",
+                    "audience",
+                    "price",
+                    "stock",
+                    "compare_at_price",
+                ),
+                name="product_facet_colour",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['material'], include=('colour', 'brand', 'category', 'audience', 'price', 'stock', 'compare_at_price'), name='product_facet_material'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["material"],
+                include=(
+                    "colour",
+                    "brand",
+                    "category",
+                    "audience",
+                    "price",
+                    "stock",
+                    "compare_at_price",
+                ),
+                name="product_facet_material",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['brand'], include=('colour', 'material', 'category', 'audience', 'price', 'stock', 'compare_at_price'), name='product_facet_brand'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["brand"],
+                include=(
+                    "colour",
+                    "material",
+                    "category",
+                    "audience",
+                    "price",
+                    "stock",
+                    "compare_at_price",
+                ),
+                name="product_facet_brand",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['category'], include=('colour', 'material', 'brand', 'audience', 'price', 'stock', 'compare_at_price'), name='product_facet_category'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["category"],
+                include=(
+                    "colour",
+                    "material",
+                    "brand",
+                    "audience",
+                    "price",
+                    "stock",
+                    "compare_at_price",
+                ),
+                name="product_facet_category",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['audience'], include=('colour', 'material', 'brand', 'category', 'price', 'stock', 'compare_at_price'), name='product_facet_audience'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["audience"],
+                include=(
+                    "colour",
+                    "material",
+                    "brand",
+                    "category",
+                    "price",
+                    "stock",
+                    "compare_at_price",
+                ),
+                name="product_facet_audience",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['price'], include=('colour', 'material', 'brand', 'category', 'audience', 'stock', 'compare_at_price'), name='product_facet_price'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["price"],
+                include=(
+                    "colour",
+                    "material",
+                    "brand",
+                    "category",
+                    "audience",
+                    "stock",
+                    "compare_at_price",
+                ),
+                name="product_facet_price",
+            ),
         ),
     ]

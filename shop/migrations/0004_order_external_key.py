@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shop', '0003_product_listing_indexes'),
+        ("shop", "0003_product_listing_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='external_key',
-            field=models.CharField(blank=True, editable=False, help_text='Imported orders: the source and its order number, like "online-retail:536365". Empty for the shop\'s own orders.', max_length=100, null=True, unique=True),
+            model_name="order",
+            name="external_key",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                help_text='Imported orders: the source and its order number, like "online-retail:536365". Empty for the shop\'s own orders.',
+                max_length=100,
+                null=True,
+                unique=True,
+            ),
         ),
     ]

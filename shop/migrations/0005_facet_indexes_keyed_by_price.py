@@ -4,50 +4,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shop', '0004_order_external_key'),
+        ("shop", "0004_order_external_key"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='product',
-            name='product_facet_colour',
+            model_name="product",
+            name="product_facet_colour",
         ),
         migrations.RemoveIndex(
-            model_name='product',
-            name='product_facet_material',
+            model_name="product",
+            name="product_facet_material",
         ),
         migrations.RemoveIndex(
-            model_name='product',
-            name='product_facet_brand',
+            model_name="product",
+            name="product_facet_brand",
         ),
         migrations.RemoveIndex(
-            model_name='product',
-            name='product_facet_category',
+            model_name="product",
+            name="product_facet_category",
         ),
         migrations.RemoveIndex(
-            model_name='product',
-            name='product_facet_audience',
+            model_name="product",
+            name="product_facet_audience",
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['colour', 'price'], include=('material', 'brand', 'category', 'audience', 'stock', 'compare_at_price'), name='product_facet_colour'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["colour", "price"],
+                include=("material", "brand", "category", "audience", "stock", "compare_at_price"),
+                name="product_facet_colour",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['material', 'price'], include=('colour', 'brand', 'category', 'audience', 'stock', 'compare_at_price'), name='product_facet_material'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["material", "price"],
+                include=("colour", "brand", "category", "audience", "stock", "compare_at_price"),
+                name="product_facet_material",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['brand', 'price'], include=('colour', 'material', 'category', 'audience', 'stock', 'compare_at_price'), name='product_facet_brand'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["brand", "price"],
+                include=("colour", "material", "category", "audience", "stock", "compare_at_price"),
+                name="product_facet_brand",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['category', 'price'], include=('colour', 'material', 'brand', 'audience', 'stock', 'compare_at_price'), name='product_facet_category'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["category", "price"],
+                include=("colour", "material", "brand", "audience", "stock", "compare_at_price"),
+                name="product_facet_category",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['audience', 'price'], include=('colour', 'material', 'brand', 'category', 'stock', 'compare_at_price'), name='product_facet_audience'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["audience", "price"],
+                include=("colour", "material", "brand", "category", "stock", "compare_at_price"),
+                name="product_facet_audience",
+            ),
         ),
     ]

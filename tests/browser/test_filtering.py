@@ -13,11 +13,15 @@ pytestmark = pytest.mark.browser
 
 def test_filters_update_results_chips_and_counts_in_place(page: Page, live_site):
     red, blue = ColourFactory(name="Red", slug="red"), ColourFactory(name="Blue", slug="blue")
-    wool, cotton = (MaterialFactory(name="Wool", slug="wool"),
-                    MaterialFactory(name="Cotton", slug="cotton"))
+    wool, cotton = (
+        MaterialFactory(name="Wool", slug="wool"),
+        MaterialFactory(name="Cotton", slug="cotton"),
+    )
     for name, colour, material, price in [
-        ("Red wool scarf", red, wool, "39.00"), ("Red wool hat", red, wool, "12.50"),
-        ("Red cotton shirt", red, cotton, "25.00"), ("Blue wool jumper", blue, wool, "89.00"),
+        ("Red wool scarf", red, wool, "39.00"),
+        ("Red wool hat", red, wool, "12.50"),
+        ("Red cotton shirt", red, cotton, "25.00"),
+        ("Blue wool jumper", blue, wool, "89.00"),
         ("Blue cotton shirt", blue, cotton, "22.00"),
     ]:
         ProductFactory(name=name, colour=colour, material=material, price=Decimal(price))
@@ -39,7 +43,8 @@ def test_filters_update_results_chips_and_counts_in_place(page: Page, live_site)
     expect(status).to_have_text("2 products")
     # Layered: the colour counts keep the material filter, not their own.
     expect(page.get_by_role("group", name="Colour").locator("label")).to_have_text(
-        ["Blue (1)", "Red (2)"])
+        ["Blue (1)", "Red (2)"]
+    )
     expect(page.locator(".card-title")).to_have_text(["Red wool hat", "Red wool scarf"])
 
     page.get_by_label("Sort by").select_option("price")
@@ -47,8 +52,9 @@ def test_filters_update_results_chips_and_counts_in_place(page: Page, live_site)
     expect(page.locator(".card-title")).to_have_text(["Red wool hat", "Red wool scarf"])
     page.get_by_role("link", name="Remove Material: Wool").click()
     expect(status).to_have_text("3 products")
-    prices = [Decimal(text.lstrip("€")) for text in
-              page.locator(".card .price-now").all_inner_texts()]
+    prices = [
+        Decimal(text.lstrip("€")) for text in page.locator(".card .price-now").all_inner_texts()
+    ]
     assert prices == sorted(prices) == [Decimal("12.50"), Decimal("25.00"), Decimal("39.00")]
 
     assert page.evaluate("window.stillTheSamePage") is True

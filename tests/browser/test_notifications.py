@@ -25,7 +25,8 @@ def log_in(page: Page, live_site: str, username: str):
 
 
 def test_follow_a_product_hear_of_its_price_drop_and_unsubscribe_from_the_email(
-        page: Page, browser: Browser, live_site, celery_worker):
+    page: Page, browser: Browser, live_site, celery_worker
+):
     celery_worker.env["SITE_URL"] = live_site  # links in e-mails point at this test server
     celery_worker.restart()
     UserFactory(username="ada", email="ada@example.com")
@@ -68,5 +69,6 @@ def test_follow_a_product_hear_of_its_price_drop_and_unsubscribe_from_the_email(
     expect(page.get_by_role("heading", level=1)).to_have_text("Unsubscribe")
     page.get_by_role("button", name="Unsubscribe").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "You won’t hear about Ridge tent (any price drop) any more.")
+        "You won’t hear about Ridge tent (any price drop) any more."
+    )
     assert not Subscription.objects.get(product=tent).is_active

@@ -27,7 +27,8 @@ def test_home_page_shows_the_products_just_viewed_newest_first(page: Page, live_
     band = page.get_by_role("region", name="Recently viewed")
     expect(band.get_by_role("heading", level=3)).to_have_text(list(reversed(names)))
     expect(band.locator(".reason")).to_have_text(
-        [re.compile(r"^Why: You viewed this (just now|1\sminute ago|\d+\sminutes ago)$")] * 3)
+        [re.compile(r"^Why: You viewed this (just now|1\sminute ago|\d+\sminutes ago)$")] * 3
+    )
     expect(band.get_by_role("link", name=re.compile("^Gas stove"))).to_have_count(0)
 
     band.get_by_role("link", name=re.compile("^Down sleeping bag")).click()

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_shopper_saves_a_colour_filtered_listing_and_finds_it_on_their_account(
-        page: Page, live_site):
+    page: Page, live_site
+):
     user = UserFactory(username="ada")
     red = ColourFactory(name="Red", slug="red", hex="#c0392b")
     ProductFactory.create_batch(2, colour=red)
@@ -44,7 +45,8 @@ def test_shopper_saves_a_colour_filtered_listing_and_finds_it_on_their_account(
     searches = page.get_by_role("region", name="Saved searches")
     expect(searches.get_by_role("listitem")).to_have_count(1)
     expect(searches.get_by_role("listitem")).to_contain_text(
-        re.compile(r"Red things\s+2 products now"))
+        re.compile(r"Red things\s+2 products now")
+    )
 
     searches.get_by_role("link", name="Red things").click()
     assert page.url == live_site + "/products/?colour=red"

@@ -27,7 +27,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 CACHED = ("band*", "card*", "shop:departments*")
 
 
-
 @pytest.fixture(autouse=True)
 def _no_band_cache_from_other_runs():
     """The Redis cache outlives test databases, whose ids start again at 1 in every session."""
@@ -60,8 +59,7 @@ def buy(products):
     assert response.status_code == 302
 
 
-def test_worker_recompute_shows_bought_together_on_the_product_page(
-        celery_worker, default_bands):
+def test_worker_recompute_shows_bought_together_on_the_product_page(celery_worker, default_bands):
     tent = ProductFactory(name="Ridge tent", stock=10)
     bag = ProductFactory(name="Down sleeping bag", stock=10)
     buy([tent, bag])
@@ -99,13 +97,25 @@ def camping_catalog():
     camping = DepartmentFactory(name="Camping")
     page_product = ProductFactory(name="Lone tent", category=CategoryFactory(parent=camping))
     many = CategoryFactory(parent=camping)
-    brand, colour, material = BrandFactory(), Colour.objects.get(pk=page_product.colour_id), \
-        Material.objects.get(pk=page_product.material_id)
+    brand, colour, material = (
+        BrandFactory(),
+        Colour.objects.get(pk=page_product.colour_id),
+        Material.objects.get(pk=page_product.material_id),
+    )
     Product.objects.bulk_create(
-        Product(sku=f"BULK-{n:05d}", slug=f"bulk-{n}", name=f"Camping thing {n:03d}",
-                brand=brand, category=many, colour=colour, material=material,
-                price=page_product.price, stock=5)
-        for n in range(CATALOG))
+        Product(
+            sku=f"BULK-{n:05d}",
+            slug=f"bulk-{n}",
+            name=f"Camping thing {n:03d}",
+            brand=brand,
+            category=many,
+            colour=colour,
+            material=material,
+            price=page_product.price,
+            stock=5,
+        )
+        for n in range(CATALOG)
+    )
     return page_product
 
 
@@ -129,7 +139,8 @@ def results_table_locked():
         def blocked():
             return holder.execute(
                 "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass",
-                [BandResult._meta.db_table]).fetchone()[0]
+                [BandResult._meta.db_table],
+            ).fetchone()[0]
 
         yield blocked
         holder.rollback()
@@ -178,8 +189,9 @@ def test_worker_killed_mid_recompute_leaves_the_old_results_served(celery_worker
 
     after = items()
     assert len(after) == SIMILAR_ITEMS
-    assert {reason for _, reason in after} == {"Also Camping, same colour and material, "
-                                                "similar price"}
+    assert {reason for _, reason in after} == {
+        "Also Camping, same colour and material, similar price"
+    }
     # The killed run's rows (if it wrote any) are gone; the previous version stays one switch.
     assert set(BandResult.objects.filter(band=band).values_list("version", flat=True)) == {1, 3}
 
@@ -199,8 +211,10 @@ def test_two_visitors_browsing_at_once_never_see_each_others_recently_viewed(def
         response = client.get(reverse("shop:home"))
         names = [name for name, _ in band_items(response, "recently-viewed")]
         assert names == [p.name for p in reversed(views)]
-        assert all(reason.startswith("You viewed this ")
-                   for _, reason in band_items(response, "recently-viewed"))
+        assert all(
+            reason.startswith("You viewed this ")
+            for _, reason in band_items(response, "recently-viewed")
+        )
 
 
 # --- Redis down ---------------------------------------------------------------------------------
@@ -214,14 +228,21 @@ def closed_port() -> int:
 
 def test_bands_render_from_the_database_when_redis_is_down(default_bands):
     tent, bag = ProductFactory(name="Ridge tent"), ProductFactory(name="Down sleeping bag")
-    store(default_bands["best-sellers"], [("", tent, "30 sold in the last 30 days"),
-                                          ("", bag, "12 sold in the last 30 days")])
-    dead = {"default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
-        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5,
-                    "SOCKET_TIMEOUT": 0.5},
-    }}
+    store(
+        default_bands["best-sellers"],
+        [("", tent, "30 sold in the last 30 days"), ("", bag, "12 sold in the last 30 days")],
+    )
+    dead = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
 
     with override_settings(CACHES=dead):
         visitor = Client()
@@ -231,5 +252,6 @@ def test_bands_render_from_the_database_when_redis_is_down(default_bands):
     assert response.status_code == second.status_code == 200
     assert band_items(response, "best-sellers") == [
         ("Ridge tent", "30 sold in the last 30 days"),
-        ("Down sleeping bag", "12 sold in the last 30 days")]
+        ("Down sleeping bag", "12 sold in the last 30 days"),
+    ]
     assert band_items(second, "best-sellers") == band_items(response, "best-sellers")

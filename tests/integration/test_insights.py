@@ -22,37 +22,49 @@ def test_worker_runs_an_evaluation_asked_for_in_admin(celery_worker, admin_clien
         placed = OrderFactory(created_at=start + timedelta(days=day))
         for product in (tent, stove) if day % 2 else (tent, lamp):
             OrderLineFactory(order=placed, product=product)
-    fbt = BandFactory(slug="fbt", algorithm=Algorithm.BOUGHT_TOGETHER,
-                      placement=Placement.PRODUCT, min_support=1)
+    fbt = BandFactory(
+        slug="fbt", algorithm=Algorithm.BOUGHT_TOGETHER, placement=Placement.PRODUCT, min_support=1
+    )
     best = BandFactory(slug="best", algorithm=Algorithm.BEST_SELLERS, lookback_days=30)
 
-    response = admin_client.post(reverse("admin:personalization_band_changelist"), {
-        "action": "evaluate", "_selected_action": [fbt.pk, best.pk], "apply": "1",
-        "cutoff": "2026-03-06", "k": "2"})
+    response = admin_client.post(
+        reverse("admin:personalization_band_changelist"),
+        {
+            "action": "evaluate",
+            "_selected_action": [fbt.pk, best.pk],
+            "apply": "1",
+            "cutoff": "2026-03-06",
+            "k": "2",
+        },
+    )
 
     assert response.status_code == 302
     evaluation = Evaluation.objects.get()
-    done = wait_for(lambda: Evaluation.objects.filter(
-        pk=evaluation.pk, status__in=["done", "failed"]).first())
+    done = wait_for(
+        lambda: Evaluation.objects.filter(pk=evaluation.pk, status__in=["done", "failed"]).first()
+    )
     assert done is not None, celery_worker.log()
     assert done.status == "done", done.message
     assert {row["slug"] for row in done.results} == {"fbt", "best"}
     assert all("hit_rate" in row["baseline"] for row in done.results)
-    page = admin_client.get(reverse("admin:personalization_evaluation_change",
-                                    args=[evaluation.pk]))
+    page = admin_client.get(
+        reverse("admin:personalization_evaluation_change", args=[evaluation.pk])
+    )
     assert page.status_code == 200 and "Done" in page.content.decode()
 
 
-def test_worker_refreshes_the_figures_asked_for_on_the_performance_page(celery_worker,
-                                                                          admin_client):
+def test_worker_refreshes_the_figures_asked_for_on_the_performance_page(
+    celery_worker, admin_client
+):
     band = BandFactory()
     now = timezone.now()
     for kind in (Event.Kind.IMPRESSION, Event.Kind.IMPRESSION, Event.Kind.CLICK):
         EventFactory(kind=kind, band=band, product=None, session_key="visit-a", created_at=now)
     today = now.astimezone(UTC).date().isoformat()
 
-    admin_client.post(reverse("admin:personalization_band_performance_refresh"),
-                      {"start": today, "end": today})
+    admin_client.post(
+        reverse("admin:personalization_band_performance_refresh"), {"start": today, "end": today}
+    )
 
     row = wait_for(lambda: BandDay.objects.filter(band=band).first())
     assert row is not None, celery_worker.log()

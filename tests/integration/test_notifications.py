@@ -40,12 +40,18 @@ def sent_mails(*workers: CeleryWorker) -> list:
 
 
 def add_followers(product, count: int) -> list[User]:
-    users = User.objects.bulk_create([
-        User(username=f"follower{n:04d}", email=f"follower{n:04d}@example.com")
-        for n in range(count)])
-    Subscription.objects.bulk_create([
-        Subscription(user=user, kind=Subscription.Kind.PRICE_DROP, product=product)
-        for user in users])
+    users = User.objects.bulk_create(
+        [
+            User(username=f"follower{n:04d}", email=f"follower{n:04d}@example.com")
+            for n in range(count)
+        ]
+    )
+    Subscription.objects.bulk_create(
+        [
+            Subscription(user=user, kind=Subscription.Kind.PRICE_DROP, product=product)
+            for user in users
+        ]
+    )
     return users
 
 
@@ -59,9 +65,11 @@ def lower_price(product, price: str) -> ProductChange:
 
 def delivered(change, followers: int) -> bool:
     notifications = Notification.objects.filter(change=change)
-    return (ProductChange.objects.filter(pk=change.pk, fanned_out_at__isnull=False).exists()
-            and notifications.count() == followers
-            and not notifications.filter(email="instant", email_claimed_at__isnull=True).exists())
+    return (
+        ProductChange.objects.filter(pk=change.pk, fanned_out_at__isnull=False).exists()
+        and notifications.count() == followers
+        and not notifications.filter(email="instant", email_claimed_at__isnull=True).exists()
+    )
 
 
 def idle(*workers: CeleryWorker) -> bool:
@@ -83,37 +91,50 @@ def settled(*workers: CeleryWorker, quiet: float = 1.0) -> bool:
 
 
 def assert_each_heard_once(change, users, mails):
-    assert Counter(Notification.objects.filter(change=change).values_list(
-        "user_id", flat=True)) == Counter(user.pk for user in users)
-    assert Counter(str(message["To"]) for message in mails) == Counter(
-        user.email for user in users)
+    assert Counter(
+        Notification.objects.filter(change=change).values_list("user_id", flat=True)
+    ) == Counter(user.pk for user in users)
+    assert Counter(str(message["To"]) for message in mails) == Counter(user.email for user in users)
 
 
 def test_an_admin_lowers_a_price_and_the_follower_hears_once_in_the_inbox_and_by_email(
-        celery_worker, admin_client):
+    celery_worker, admin_client
+):
     ada = UserFactory(username="ada", email="ada@example.com")
     tent = ProductFactory(name="Ridge tent", slug="ridge-tent", price=D("50.00"), stock=4)
     shopper = Client()
     shopper.force_login(ada)
     shopper.post(reverse("preferences:follow"), {"kind": "price_drop", "target": tent.pk})
 
-    response = admin_client.post(reverse("admin:shop_product_changelist"), {
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": str(tent.pk),
-        "form-0-price": "39.00", "form-0-compare_at_price": "", "form-0-stock": "4",
-        "form-0-is_active": "on", "_save": "Save"})
+    response = admin_client.post(
+        reverse("admin:shop_product_changelist"),
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": str(tent.pk),
+            "form-0-price": "39.00",
+            "form-0-compare_at_price": "",
+            "form-0-stock": "4",
+            "form-0-is_active": "on",
+            "_save": "Save",
+        },
+    )
     assert response.status_code == 302
 
     change = ProductChange.objects.get()
     assert wait_for(lambda: delivered(change, 1)), f"worker log:\n{celery_worker.log()}"
     inbox = shopper.get(reverse("preferences:inbox"))
     assert [n.title for n in inbox.context["page_obj"]] == [
-        "Ridge tent dropped to €39.00 (was €50.00)"]
+        "Ridge tent dropped to €39.00 (was €50.00)"
+    ]
     assert '<span class="badge" aria-label="1 unread">1</span>' in inbox.content.decode()
     assert wait_for(lambda: settled(celery_worker))
     [mail] = sent_mails(celery_worker)
     assert mail["To"] == "ada@example.com"
     assert mail["Subject"].strip() == "Ridge tent dropped to €39.00 (was €50.00)"
-    assert mail["List-Unsubscribe"].strip().startswith("<http://127.0.0.1:8000/account/unsubscribe/")
+    assert (
+        mail["List-Unsubscribe"].strip().startswith("<http://127.0.0.1:8000/account/unsubscribe/")
+    )
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
@@ -131,12 +152,17 @@ def test_the_same_fan_out_run_twice_notifies_and_mails_each_follower_once(celery
 
 
 def test_two_workers_racing_through_the_same_fan_out_notify_each_follower_once(
-        celery_worker, tmp_path):
+    celery_worker, tmp_path
+):
     celery_worker.env["FAN_OUT_BATCH"] = "25"
     celery_worker.restart()
     (tmp_path / "second").mkdir()
-    second = CeleryWorker(queue=celery_worker.queue, env=celery_worker.env,
-                          mail_dir=celery_worker.mail_dir, log_dir=tmp_path / "second")
+    second = CeleryWorker(
+        queue=celery_worker.queue,
+        env=celery_worker.env,
+        mail_dir=celery_worker.mail_dir,
+        log_dir=tmp_path / "second",
+    )
     tent = ProductFactory(price=D("50.00"))
     users = add_followers(tent, 300)
     try:

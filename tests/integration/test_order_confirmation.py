@@ -1,6 +1,5 @@
 """An order placed through the site is confirmed by a real Celery worker over Redis."""
 
-
 import pytest
 from django.urls import reverse
 
@@ -11,9 +10,9 @@ from tests.integration.helpers import CHECKOUT, wait_for
 pytestmark = pytest.mark.integration
 
 
-
 def test_worker_mails_the_confirmation_of_a_placed_order(
-        require_postgres, require_redis, transactional_db, celery_worker, client):
+    require_postgres, require_redis, transactional_db, celery_worker, client
+):
     product = ProductFactory(name="Brass lantern", stock=3)
     client.post(reverse("shop:cart-add", args=[product.pk]), {"quantity": 2})
 
@@ -21,8 +20,9 @@ def test_worker_mails_the_confirmation_of_a_placed_order(
 
     order = Order.objects.get()
     assert response["Location"] == order.get_absolute_url()
-    sent = wait_for(lambda: Order.objects.filter(pk=order.pk,
-                                                 confirmation_sent_at__isnull=False).exists())
+    sent = wait_for(
+        lambda: Order.objects.filter(pk=order.pk, confirmation_sent_at__isnull=False).exists()
+    )
     assert sent, f"no confirmation after 20 s; worker log:\n{celery_worker.log()}"
     mails = celery_worker.mails()
     assert len(mails) == 1

@@ -61,10 +61,15 @@ def result_frame(rows) -> pd.DataFrame:
         context, product, reason = row[:3]
         score = row[3] if len(row) > 3 else next_score.get(context, 100.0)
         next_score[context] = score - 1
-        records.append({"context": context, "product_id": getattr(product, "pk", product),
-                        "score": float(score), "reason": reason})
-    frame = pd.DataFrame.from_records(records, columns=["context", "product_id", "score",
-                                                        "reason"])
+        records.append(
+            {
+                "context": context,
+                "product_id": getattr(product, "pk", product),
+                "score": float(score),
+                "reason": reason,
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=["context", "product_id", "score", "reason"])
     return frame.astype({"product_id": "int64", "score": "float64"})
 
 
@@ -76,8 +81,13 @@ def store(band, rows) -> int:
 
 
 def visitor(*, session_key="visit-a", user=None, country="NL", personalization_on=True):
-    return Visitor(session_key=session_key, user_id=getattr(user, "pk", user), country=country,
-                   personalization_on=personalization_on, tracking_allowed=personalization_on)
+    return Visitor(
+        session_key=session_key,
+        user_id=getattr(user, "pk", user),
+        country=country,
+        personalization_on=personalization_on,
+        tracking_allowed=personalization_on,
+    )
 
 
 def shown_items(shown_bands):

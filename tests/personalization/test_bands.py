@@ -45,8 +45,13 @@ def home_for(who=None):
 
 
 def viewed(product, *, session_key="visit-a", user=None, ago=timedelta(0), kind="view"):
-    return EventFactory(product=product, session_key=session_key, user=user, kind=kind,
-                        created_at=timezone.now() - ago)
+    return EventFactory(
+        product=product,
+        session_key=session_key,
+        user=user,
+        kind=kind,
+        created_at=timezone.now() - ago,
+    )
 
 
 @pytest.fixture
@@ -73,8 +78,12 @@ def test_each_item_carries_its_reason(products):
     band = BandFactory(title="Best sellers")
     store(band, [("", products[0], "12 sold this week"), ("", products[1], "7 sold this week")])
 
-    assert home_for() == {"Best sellers": [(products[0].name, "12 sold this week"),
-                                           (products[1].name, "7 sold this week")]}
+    assert home_for() == {
+        "Best sellers": [
+            (products[0].name, "12 sold this week"),
+            (products[1].name, "7 sold this week"),
+        ]
+    }
 
 
 def test_pinned_products_come_first_featured_by_the_shop(products):
@@ -82,8 +91,11 @@ def test_pinned_products_come_first_featured_by_the_shop(products):
     band = BandFactory(title="Best sellers", pinned=[pinned])
     store(band, [("", first, "Sold 9"), ("", pinned, "Sold 5"), ("", second, "Sold 2")])
 
-    assert home_for()["Best sellers"] == [(pinned.name, "Featured by the shop"),
-                                          (first.name, "Sold 9"), (second.name, "Sold 2")]
+    assert home_for()["Best sellers"] == [
+        (pinned.name, "Featured by the shop"),
+        (first.name, "Sold 9"),
+        (second.name, "Sold 2"),
+    ]
 
 
 def test_pinned_products_show_even_without_results(products):
@@ -120,8 +132,9 @@ def test_inactive_products_are_never_shown(products):
 # --- Exclusions -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("exclude", "expected"), [(True, ["In stock"]),
-                                                   (False, ["Sold out", "In stock"])])
+@pytest.mark.parametrize(
+    ("exclude", "expected"), [(True, ["In stock"]), (False, ["Sold out", "In stock"])]
+)
 def test_out_of_stock_products_are_excluded_when_the_band_says_so(exclude, expected):
     sold_out = ProductFactory(name="Sold out", stock=0)
     in_stock = ProductFactory(name="In stock", stock=3)
@@ -165,38 +178,51 @@ def test_bought_products_stay_when_the_band_allows_them(products):
 
 def test_cart_band_merges_the_contexts_of_all_cart_items_without_the_cart_items(products):
     tent, bag, stove, lamp, mat, _ = products
-    band = BandFactory(title="With your cart", algorithm=Algorithm.BOUGHT_TOGETHER,
-                       placement=Placement.CART)
-    store(band, [
-        (f"product:{tent.pk}", stove, "Bought with the tent in 9 orders", 0.9),
-        (f"product:{tent.pk}", lamp, "Bought with the tent in 2 orders", 0.2),
-        (f"product:{tent.pk}", bag, "Bought with the tent in 8 orders", 0.8),
-        (f"product:{bag.pk}", lamp, "Bought with the bag in 5 orders", 0.5),
-        (f"product:{bag.pk}", tent, "Bought with the bag in 8 orders", 0.8),
-        (f"product:{mat.pk}", mat, "not in the cart", 0.99),
-    ])
+    band = BandFactory(
+        title="With your cart", algorithm=Algorithm.BOUGHT_TOGETHER, placement=Placement.CART
+    )
+    store(
+        band,
+        [
+            (f"product:{tent.pk}", stove, "Bought with the tent in 9 orders", 0.9),
+            (f"product:{tent.pk}", lamp, "Bought with the tent in 2 orders", 0.2),
+            (f"product:{tent.pk}", bag, "Bought with the tent in 8 orders", 0.8),
+            (f"product:{bag.pk}", lamp, "Bought with the bag in 5 orders", 0.5),
+            (f"product:{bag.pk}", tent, "Bought with the bag in 8 orders", 0.8),
+            (f"product:{mat.pk}", mat, "not in the cart", 0.99),
+        ],
+    )
 
     shown = bands_for(visitor(), PageContext(Placement.CART, cart_product_ids=(tent.pk, bag.pk)))
 
-    assert shown_items(shown) == {"With your cart": [
-        (stove.name, "Bought with the tent in 9 orders"),
-        (lamp.name, "Bought with the bag in 5 orders"),
-    ]}
+    assert shown_items(shown) == {
+        "With your cart": [
+            (stove.name, "Bought with the tent in 9 orders"),
+            (lamp.name, "Bought with the bag in 5 orders"),
+        ]
+    }
 
 
 def test_cart_page_shows_the_merged_band(client, products):
     tent, bag, stove = products[:3]
-    band = BandFactory(title="With your cart", algorithm=Algorithm.BOUGHT_TOGETHER,
-                       placement=Placement.CART)
-    store(band, [(f"product:{tent.pk}", stove, "Bought together in 4 orders", 0.4),
-                 (f"product:{bag.pk}", tent, "Bought together in 3 orders", 0.3)])
+    band = BandFactory(
+        title="With your cart", algorithm=Algorithm.BOUGHT_TOGETHER, placement=Placement.CART
+    )
+    store(
+        band,
+        [
+            (f"product:{tent.pk}", stove, "Bought together in 4 orders", 0.4),
+            (f"product:{bag.pk}", tent, "Bought together in 3 orders", 0.3),
+        ],
+    )
     for product in (tent, bag):
         client.post(reverse("shop:cart-add", args=[product.pk]), {"quantity": 1})
 
     response = client.get(reverse("shop:cart"))
 
     assert shown_items(response.context["bands"]) == {
-        "With your cart": [(stove.name, "Bought together in 4 orders")]}
+        "With your cart": [(stove.name, "Bought together in 4 orders")]
+    }
     assert "Bought together in 4 orders" in response.content.decode()
 
 
@@ -205,8 +231,13 @@ def test_cart_page_shows_the_merged_band(client, products):
 
 def test_fallback_is_shown_when_a_band_has_too_few_items(products):
     best = BandFactory(title="Best sellers", position=5)
-    together = BandFactory(title="Bought together", algorithm=Algorithm.BOUGHT_TOGETHER,
-                           placement=Placement.PRODUCT, fallback=best, min_items=2)
+    together = BandFactory(
+        title="Bought together",
+        algorithm=Algorithm.BOUGHT_TOGETHER,
+        placement=Placement.PRODUCT,
+        fallback=best,
+        min_items=2,
+    )
     page_product = products[0]
     store(together, [(f"product:{page_product.pk}", products[1], "Bought together in 2 orders")])
     store(best, [("", products[2], "Sold 9"), ("", products[3], "Sold 4")])
@@ -219,21 +250,32 @@ def test_fallback_is_shown_when_a_band_has_too_few_items(products):
 
 def test_band_with_enough_items_keeps_its_own(products):
     best = BandFactory(title="Best sellers")
-    together = BandFactory(title="Bought together", algorithm=Algorithm.BOUGHT_TOGETHER,
-                           placement=Placement.PRODUCT, fallback=best, min_items=1)
+    together = BandFactory(
+        title="Bought together",
+        algorithm=Algorithm.BOUGHT_TOGETHER,
+        placement=Placement.PRODUCT,
+        fallback=best,
+        min_items=1,
+    )
     store(together, [(f"product:{products[0].pk}", products[1], "Bought together in 2 orders")])
     store(best, [("", products[2], "Sold 9")])
 
     shown = bands_for(visitor(), PageContext(Placement.PRODUCT, product=products[0]))
 
-    assert shown_items(shown) == {"Bought together": [(products[1].name,
-                                                       "Bought together in 2 orders")]}
+    assert shown_items(shown) == {
+        "Bought together": [(products[1].name, "Bought together in 2 orders")]
+    }
 
 
 def test_cold_start_shows_the_fallback_once_even_if_it_is_on_the_page_too(products):
     best = BandFactory(title="Best sellers", position=4)
-    BandFactory(title="Recommended for you", algorithm=Algorithm.FOR_YOU, position=1,
-                fallback=best, min_items=4)
+    BandFactory(
+        title="Recommended for you",
+        algorithm=Algorithm.FOR_YOU,
+        position=1,
+        fallback=best,
+        min_items=4,
+    )
     store(best, [("", p, "Sold") for p in products[:3]])
 
     shown = bands_for(visitor(session_key="new-visitor"), HOME)
@@ -244,8 +286,13 @@ def test_cold_start_shows_the_fallback_once_even_if_it_is_on_the_page_too(produc
 
 def test_fallback_without_items_leaves_the_band_as_it_is(products):
     empty = BandFactory(title="Best sellers", position=4)
-    together = BandFactory(title="Bought together", algorithm=Algorithm.BOUGHT_TOGETHER,
-                           placement=Placement.PRODUCT, fallback=empty, min_items=3)
+    together = BandFactory(
+        title="Bought together",
+        algorithm=Algorithm.BOUGHT_TOGETHER,
+        placement=Placement.PRODUCT,
+        fallback=empty,
+        min_items=3,
+    )
     store(together, [(f"product:{products[0].pk}", products[1], "Bought together in 2 orders")])
 
     shown = bands_for(visitor(), PageContext(Placement.PRODUCT, product=products[0]))
@@ -274,8 +321,13 @@ def personal_home(products):
     """Home bands: recently viewed, for you (falls back to best sellers), deals, best sellers."""
     best = BandFactory(title="Best sellers", position=4)
     BandFactory(title="Recently viewed", algorithm=Algorithm.RECENTLY_VIEWED, position=0)
-    for_you = BandFactory(title="Recommended for you", algorithm=Algorithm.FOR_YOU, position=1,
-                          fallback=best, min_items=1)
+    for_you = BandFactory(
+        title="Recommended for you",
+        algorithm=Algorithm.FOR_YOU,
+        position=1,
+        fallback=best,
+        min_items=1,
+    )
     deals = BandFactory(title="Best deals", algorithm=Algorithm.DEALS, position=2)
     store(best, [("", products[0], "Sold 9")])
     store(for_you, [("visitor:svisit-a", products[1], "Because you viewed a tent")])
@@ -286,11 +338,16 @@ def personal_home(products):
 
 def test_personal_bands_show_when_personalization_is_on(personal_home, products):
     assert list(home_for(visitor(session_key="visit-a"))) == [
-        "Recently viewed", "Recommended for you", "Best deals", "Best sellers"]
+        "Recently viewed",
+        "Recommended for you",
+        "Best deals",
+        "Best sellers",
+    ]
 
 
 def test_personalization_off_replaces_personal_bands_by_their_fallback_or_hides_them(
-        personal_home, products):
+    personal_home, products
+):
     off = visitor(session_key="visit-a", personalization_on=False)
 
     assert home_for(off) == {"Best sellers": [(products[0].name, "Sold 9")]}
@@ -299,10 +356,20 @@ def test_personalization_off_replaces_personal_bands_by_their_fallback_or_hides_
 def test_personalization_off_never_shows_a_personal_fallback(products):
     """An admin may give a product band "Recently viewed" as its fallback: with
     personalization off the visitor's history must stay hidden all the same."""
-    history = BandFactory(title="Your history", algorithm=Algorithm.RECENTLY_VIEWED,
-                          placement=Placement.PRODUCT, position=9)
-    BandFactory(title="Viewed together", algorithm=Algorithm.ALSO_VIEWED,
-                placement=Placement.PRODUCT, fallback=history, min_items=2, position=0)
+    history = BandFactory(
+        title="Your history",
+        algorithm=Algorithm.RECENTLY_VIEWED,
+        placement=Placement.PRODUCT,
+        position=9,
+    )
+    BandFactory(
+        title="Viewed together",
+        algorithm=Algorithm.ALSO_VIEWED,
+        placement=Placement.PRODUCT,
+        fallback=history,
+        min_items=2,
+        position=0,
+    )
     viewed(products[1], session_key="visit-a")
     off = visitor(session_key="visit-a", personalization_on=False)
 
@@ -329,12 +396,17 @@ def test_home_page_with_personalization_switched_off(client, personal_home, prod
 
 @pytest.fixture
 def recently_viewed():
-    BandFactory(title="Recently viewed", algorithm=Algorithm.RECENTLY_VIEWED,
-                placement=Placement.PRODUCT, item_count=8)
+    BandFactory(
+        title="Recently viewed",
+        algorithm=Algorithm.RECENTLY_VIEWED,
+        placement=Placement.PRODUCT,
+        item_count=8,
+    )
 
 
 def test_recently_viewed_is_newest_first_without_duplicates_or_the_page_product(
-        recently_viewed, products):
+    recently_viewed, products
+):
     tent, stove, lamp, page_product = products[:4]
     viewed(tent, ago=timedelta(hours=3))
     viewed(stove, ago=timedelta(hours=2))
@@ -344,10 +416,12 @@ def test_recently_viewed_is_newest_first_without_duplicates_or_the_page_product(
 
     shown = bands_for(visitor(), PageContext(Placement.PRODUCT, product=page_product))
 
-    assert shown_items(shown) == {"Recently viewed": [
-        (tent.name, "You viewed this 1\xa0hour ago"),
-        (stove.name, "You viewed this 2\xa0hours ago"),
-    ]}
+    assert shown_items(shown) == {
+        "Recently viewed": [
+            (tent.name, "You viewed this 1\xa0hour ago"),
+            (stove.name, "You viewed this 2\xa0hours ago"),
+        ]
+    }
 
 
 def test_recently_viewed_ignores_views_older_than_its_look_back(products):
@@ -393,11 +467,16 @@ def test_results_are_read_from_the_cache_after_the_first_read(products):
 
     assert len(result_queries(first_read)) == 1
     assert result_queries(second_read) == []
-    assert second == first == {"Best sellers": [(products[0].name, "Sold 9"),
-                                                (products[1].name, "Sold 5")]}
+    assert (
+        second
+        == first
+        == {"Best sellers": [(products[0].name, "Sold 9"), (products[1].name, "Sold 5")]}
+    )
     cached = cache.get(f"band:{band.pk}:v1:")
-    assert [(pid, reason) for pid, _, reason in cached] == [(products[0].pk, "Sold 9"),
-                                                           (products[1].pk, "Sold 5")]
+    assert [(pid, reason) for pid, _, reason in cached] == [
+        (products[0].pk, "Sold 9"),
+        (products[1].pk, "Sold 5"),
+    ]
 
 
 def test_a_new_version_after_a_recompute_is_seen_at_once(products):
@@ -412,22 +491,31 @@ def test_a_new_version_after_a_recompute_is_seen_at_once(products):
         OrderLineFactory(product=stove)
     recompute_band(band.pk)
 
-    assert home_for()["Best sellers"] == [(stove.name, "5 sold in the last 30 days"),
-                                          (tent.name, "3 sold in the last 30 days")]
+    assert home_for()["Best sellers"] == [
+        (stove.name, "5 sold in the last 30 days"),
+        (tent.name, "3 sold in the last 30 days"),
+    ]
 
 
-def test_admin_changes_to_a_band_are_seen_at_once(admin_client, products,
-                                                  django_capture_on_commit_callbacks):
+def test_admin_changes_to_a_band_are_seen_at_once(
+    admin_client, products, django_capture_on_commit_callbacks
+):
     band = BandFactory(title="Best sellers")
     store(band, [("", products[0], "Sold 9")])
     assert "Best sellers" in home_for()
 
     # Unticking "enabled" in the changelist.
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("admin:personalization_band_changelist"), {
-            "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": str(band.pk),
-            "form-0-position": "3", "_save": "Save",
-        })
+        response = admin_client.post(
+            reverse("admin:personalization_band_changelist"),
+            {
+                "form-TOTAL_FORMS": "1",
+                "form-INITIAL_FORMS": "1",
+                "form-0-id": str(band.pk),
+                "form-0-position": "3",
+                "_save": "Save",
+            },
+        )
 
     assert response.status_code == 302
     assert Band.objects.get(pk=band.pk).is_enabled is False
@@ -439,8 +527,9 @@ def test_admin_changes_to_a_band_are_seen_at_once(admin_client, products,
 
 def stock_home(count, items):
     """``count`` computed home bands, each with ``items`` results for everyone."""
-    catalog = ProductFactory.create_batch(items, category=CategoryFactory(),
-                                          compare_at_price=Decimal("99.00"))
+    catalog = ProductFactory.create_batch(
+        items, category=CategoryFactory(), compare_at_price=Decimal("99.00")
+    )
     for index in range(count):
         band = BandFactory(title=f"Band {index}", position=index)
         store(band, [("", p, f"Sold {n}") for n, p in enumerate(catalog)])
@@ -468,13 +557,19 @@ def test_bands_for_runs_the_same_queries_for_one_band_or_six_of_eight_items():
     assert one == six <= 6
 
 
-def test_bands_for_with_fallbacks_and_history_stays_bounded(products,
-                                                             django_assert_max_num_queries):
+def test_bands_for_with_fallbacks_and_history_stays_bounded(
+    products, django_assert_max_num_queries
+):
     shopper = UserFactory(password=None)
     best = BandFactory(title="Best sellers", position=9)
     for index in range(4):
-        BandFactory(title=f"For you {index}", algorithm=Algorithm.FOR_YOU, fallback=best,
-                    min_items=3, position=index)
+        BandFactory(
+            title=f"For you {index}",
+            algorithm=Algorithm.FOR_YOU,
+            fallback=best,
+            min_items=3,
+            position=index,
+        )
     BandFactory(title="Recently viewed", algorithm=Algorithm.RECENTLY_VIEWED, position=5)
     store(best, [("", p, "Sold") for p in products])
     for product in products:
@@ -497,8 +592,9 @@ def test_bands_for_reads_the_visitors_views_once_however_many_live_bands(product
         viewed(product)
     one, _ = count_bands_for_queries(visitor())
     for days in (30, 90, 365):
-        BandFactory(title=f"Viewed in {days} days", algorithm=Algorithm.RECENTLY_VIEWED,
-                    lookback_days=days)
+        BandFactory(
+            title=f"Viewed in {days} days", algorithm=Algorithm.RECENTLY_VIEWED, lookback_days=days
+        )
 
     four, shown = count_bands_for_queries(visitor())
 
@@ -506,14 +602,19 @@ def test_bands_for_reads_the_visitors_views_once_however_many_live_bands(product
     assert four == one
 
 
-
 def fill_bands(shopper, page_product, cart_products, items):
     """Results for every computed band, in every context the pages below ask for, and as many
     recently viewed products."""
-    catalog = ProductFactory.create_batch(items, stock=5, category=page_product.category,
-                                          compare_at_price=Decimal("99.00"))
-    contexts = ["", f"category:{page_product.category_id}", f"visitor:u{shopper.pk}",
-                "country:NL", *(f"product:{p.pk}" for p in [page_product, *cart_products])]
+    catalog = ProductFactory.create_batch(
+        items, stock=5, category=page_product.category, compare_at_price=Decimal("99.00")
+    )
+    contexts = [
+        "",
+        f"category:{page_product.category_id}",
+        f"visitor:u{shopper.pk}",
+        "country:NL",
+        *(f"product:{p.pk}" for p in [page_product, *cart_products]),
+    ]
     for band in Band.objects.exclude(algorithm=Algorithm.RECENTLY_VIEWED):
         store(band, [(ctx, p, f"Reason {n}") for ctx in contexts for n, p in enumerate(catalog)])
     for product in catalog:
@@ -524,9 +625,14 @@ def add_bands_like_the_default_ones(copies):
     """More computed bands (live ones have their own test)."""
     for band in list(Band.objects.exclude(algorithm=Algorithm.RECENTLY_VIEWED)):
         for copy in range(copies):
-            BandFactory(title=f"{band.title} {copy}", algorithm=band.algorithm,
-                        placement=band.placement, position=band.position + 10 + copy,
-                        item_count=band.item_count, exclude_purchased=False)
+            BandFactory(
+                title=f"{band.title} {copy}",
+                algorithm=band.algorithm,
+                placement=band.placement,
+                position=band.position + 10 + copy,
+                item_count=band.item_count,
+                exclude_purchased=False,
+            )
 
 
 # The session and the user; enabled bands with pins and blocks (3), results, products, the
@@ -541,17 +647,21 @@ PAGES_MAX_QUERIES = {"home": 16, "product": 18, "category": 26, "cart": 14}
 
 
 @pytest.mark.parametrize("page_name", list(PAGES_MAX_QUERIES))
-def test_pages_run_a_bounded_number_of_queries_whatever_the_bands_show(client, default_bands,
-                                                                       page_name):
+def test_pages_run_a_bounded_number_of_queries_whatever_the_bands_show(
+    client, default_bands, page_name
+):
     shopper = UserFactory(password=None)
     page_product = ProductFactory(stock=5)
     cart_products = ProductFactory.create_batch(3, stock=5)
     client.force_login(shopper)
     for product in cart_products:
         client.post(reverse("shop:cart-add", args=[product.pk]), {"quantity": 1})
-    url = {"home": reverse("shop:home"), "product": page_product.get_absolute_url(),
-           "category": page_product.category.get_absolute_url(),
-           "cart": reverse("shop:cart")}[page_name]
+    url = {
+        "home": reverse("shop:home"),
+        "product": page_product.get_absolute_url(),
+        "category": page_product.category.get_absolute_url(),
+        "cart": reverse("shop:cart"),
+    }[page_name]
 
     def count():
         cache.clear()

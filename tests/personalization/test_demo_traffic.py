@@ -12,14 +12,22 @@ from personalization.demo_traffic import ShownBand, Visit, band_traffic
 from personalization.models import BandDay, Event
 
 START = datetime(2026, 3, 1, 12, tzinfo=UTC)
-BANDS = [ShownBand(1, "home", "best_sellers"), ShownBand(2, "home", "for_you"),
-         ShownBand(3, "product", "bought_together"), ShownBand(4, "product", "similar"),
-         ShownBand(5, "cart", "bought_together")]
+BANDS = [
+    ShownBand(1, "home", "best_sellers"),
+    ShownBand(2, "home", "for_you"),
+    ShownBand(3, "product", "bought_together"),
+    ShownBand(4, "product", "similar"),
+    ShownBand(5, "cart", "bought_together"),
+]
 
 
 def visit(key, views, user_id=None):
-    return Visit(key, user_id, "NL", tuple((product, START + timedelta(minutes=n))
-                                           for n, product in enumerate(views)))
+    return Visit(
+        key,
+        user_id,
+        "NL",
+        tuple((product, START + timedelta(minutes=n)) for n, product in enumerate(views)),
+    )
 
 
 def traffic(visits, seed=1):
@@ -51,12 +59,12 @@ def test_each_click_comes_just_before_the_view_of_its_product_from_the_page_befo
     by_key = {v.key: dict(v.views) for v in views}
     for click in clicks:
         assert by_key[click["session_key"]][click["product_id"]] - click["created_at"] == (
-            timedelta(seconds=2))
+            timedelta(seconds=2)
+        )
         expected_page = "home" if click["band_id"] in (1, 2) else "product"
         assert click["page"] == expected_page
     # Product bands are clicked more than the home page's, as their appeal says.
-    ctr = {band: Counter(row["kind"] for row in rows if row["band_id"] == band)
-           for band in (1, 3)}
+    ctr = {band: Counter(row["kind"] for row in rows if row["band_id"] == band) for band in (1, 3)}
     assert ctr[3]["click"] / ctr[3]["impression"] > ctr[1]["click"] / ctr[1]["impression"]
 
 
@@ -68,20 +76,31 @@ def test_the_same_seed_gives_the_same_traffic():
 
 
 @pytest.mark.django_db
-def test_seed_demo_stores_band_traffic_and_its_daily_figures_and_replaces_them_on_rerun(
-        settings):
+def test_seed_demo_stores_band_traffic_and_its_daily_figures_and_replaces_them_on_rerun(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    options = ["--products", "120", "--shoppers", "30", "--days", "14", "--until", "2025-06-01",
-               "--no-bands"]
+    options = [
+        "--products",
+        "120",
+        "--shoppers",
+        "30",
+        "--days",
+        "14",
+        "--until",
+        "2025-06-01",
+        "--no-bands",
+    ]
     call_command("seed_demo", *options, stdout=StringIO(), stderr=StringIO())
     first = Counter(Event.objects.values_list("kind", flat=True))
-    figures = sorted(BandDay.objects.values_list("band__slug", "day", "impressions", "clicks",
-                                                 "orders"))
+    figures = sorted(
+        BandDay.objects.values_list("band__slug", "day", "impressions", "clicks", "orders")
+    )
 
     call_command("seed_demo", *options, stdout=StringIO(), stderr=StringIO())
 
     assert first["impression"] > first["view"] > 0 and first["click"] > 0
     assert Counter(Event.objects.values_list("kind", flat=True)) == first
     assert sum(row[2] for row in figures) == first["impression"]
-    assert sorted(BandDay.objects.values_list("band__slug", "day", "impressions", "clicks",
-                                              "orders")) == figures
+    assert (
+        sorted(BandDay.objects.values_list("band__slug", "day", "impressions", "clicks", "orders"))
+        == figures
+    )

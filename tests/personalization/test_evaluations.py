@@ -27,8 +27,9 @@ def order(day, products, *, user=None, key="", quantity=1):
 def history():
     """Before the cut-off: tent and stove bought together three times, tent and lamp twice,
     mugs alone (5 units). After: tent + stove, and a mug alone."""
-    tent, stove, lamp, mug = (ProductFactory(name=name) for name in ("Tent", "Stove", "Lamp",
-                                                                      "Mug"))
+    tent, stove, lamp, mug = (
+        ProductFactory(name=name) for name in ("Tent", "Stove", "Lamp", "Mug")
+    )
     for day in (-9, -8, -7):
         order(day, [tent, stove])
     for day in (-6, -5):
@@ -40,9 +41,15 @@ def history():
 
 
 def evaluation_of(*bands, k=1, cutoff=CUTOFF):
-    return Evaluation.objects.create(cutoff=cutoff, k=k, parameters={
-        "bands": [evaluations.snapshot(band) for band in bands], "seed": 0,
-        "baseline": evaluations.BASELINE})
+    return Evaluation.objects.create(
+        cutoff=cutoff,
+        k=k,
+        parameters={
+            "bands": [evaluations.snapshot(band) for band in bands],
+            "seed": 0,
+            "baseline": evaluations.BASELINE,
+        },
+    )
 
 
 def result(evaluation, slug):
@@ -67,8 +74,13 @@ def test_best_sellers_and_the_baseline_on_hand_worked_orders(history):
 
 
 def test_bought_together_hides_one_item_and_finds_it_among_the_partners(history):
-    band = BandFactory(slug="fbt", algorithm=Algorithm.BOUGHT_TOGETHER,
-                       placement=Placement.PRODUCT, min_support=2, metric=Band.Metric.LIFT)
+    band = BandFactory(
+        slug="fbt",
+        algorithm=Algorithm.BOUGHT_TOGETHER,
+        placement=Placement.PRODUCT,
+        min_support=2,
+        metric=Band.Metric.LIFT,
+    )
     evaluation = evaluation_of(band, k=1)
 
     evaluate_bands(evaluation.pk)
@@ -88,12 +100,20 @@ def test_every_band_is_judged_beside_the_baseline_and_live_bands_are_noted(histo
     shopper = UserFactory()
     order(-3, [history["tent"], history["lamp"]], user=shopper)
     order(3, [history["stove"]], user=shopper)
-    bands = [BandFactory(slug=algorithm.value, algorithm=algorithm,
-                         placement=Placement.PRODUCT if algorithm in evaluations.PRODUCT_ALGORITHMS
-                         else Placement.HOME, min_support=1,
-                         options={"factors": 4, "iterations": 2} if algorithm in (
-                             Algorithm.FOR_YOU, Algorithm.SIMILAR_FACTORS) else {})
-             for algorithm in Algorithm]
+    bands = [
+        BandFactory(
+            slug=algorithm.value,
+            algorithm=algorithm,
+            placement=Placement.PRODUCT
+            if algorithm in evaluations.PRODUCT_ALGORITHMS
+            else Placement.HOME,
+            min_support=1,
+            options={"factors": 4, "iterations": 2}
+            if algorithm in (Algorithm.FOR_YOU, Algorithm.SIMILAR_FACTORS)
+            else {},
+        )
+        for algorithm in Algorithm
+    ]
     evaluation = evaluation_of(*bands, k=3)
 
     evaluate_bands(evaluation.pk)
@@ -121,10 +141,13 @@ def test_running_an_evaluation_twice_gives_the_same_results(history):
     assert evaluation.results == first
 
 
-@pytest.mark.parametrize("cutoff, message", [
-    (CUTOFF + timedelta(days=30), "choose a cut-off with orders before it and after it"),
-    (CUTOFF - timedelta(days=30), "choose a cut-off with orders before it and after it"),
-])
+@pytest.mark.parametrize(
+    "cutoff, message",
+    [
+        (CUTOFF + timedelta(days=30), "choose a cut-off with orders before it and after it"),
+        (CUTOFF - timedelta(days=30), "choose a cut-off with orders before it and after it"),
+    ],
+)
 def test_a_cutoff_outside_the_history_fails_with_a_clear_message(history, cutoff, message):
     evaluation = evaluation_of(BandFactory(), cutoff=cutoff)
 

@@ -41,8 +41,9 @@ def test_assignment_over_100000_visitors_is_within_one_percent_of_the_split(shar
 
 
 def test_assignments_of_two_tests_are_independent():
-    pairs = Counter((sees_variant("first", key, 50), sees_variant("second", key, 30))
-                    for key in VISITORS)
+    pairs = Counter(
+        (sees_variant("first", key, 50), sees_variant("second", key, 30)) for key in VISITORS
+    )
 
     # Each cell of the joint distribution is close to the product of the marginals.
     first = sum(n for (a, _), n in pairs.items() if a) / len(VISITORS)
@@ -58,8 +59,12 @@ def test_a_visitor_without_a_key_always_sees_the_control():
 
 
 def band(pk, *, current_version=1, algorithm="best_sellers", running_test=None):
-    return SimpleNamespace(pk=pk, current_version=current_version, running_test=running_test,
-                           is_live=algorithm == "recently_viewed")
+    return SimpleNamespace(
+        pk=pk,
+        current_version=current_version,
+        running_test=running_test,
+        is_live=algorithm == "recently_viewed",
+    )
 
 
 def visitor(key):
@@ -74,8 +79,10 @@ def test_variant_for_swaps_in_the_variant_for_assigned_visitors_only():
     shown = Counter(variant_for(control, visitor(key), bands).pk for key in VISITORS[:2000])
 
     assert set(shown) == {1, 2}
-    assert all(variant_for(control, visitor(key), bands).pk == (
-        2 if sees_variant("salt", key, 50) else 1) for key in VISITORS[:200])
+    assert all(
+        variant_for(control, visitor(key), bands).pk == (2 if sees_variant("salt", key, 50) else 1)
+        for key in VISITORS[:200]
+    )
 
 
 def test_a_variant_not_yet_computed_is_never_shown():
@@ -129,8 +136,9 @@ def test_a_small_difference_is_not_significant_yet():
     assert found.verdict == "not significant yet"
 
 
-@pytest.mark.parametrize("control, variant", [((0, 0), (5, 10)), ((0, 10), (0, 10)),
-                                              ((10, 10), (5, 5))])
+@pytest.mark.parametrize(
+    "control, variant", [((0, 0), (5, 10)), ((0, 10), (0, 10)), ((10, 10), (5, 5))]
+)
 def test_no_trials_or_nothing_to_tell_apart_gives_no_verdict(control, variant):
     found = compare(control, variant)
 

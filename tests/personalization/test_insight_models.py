@@ -15,25 +15,42 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def control():
     fallback = BandFactory(title="Similar")
-    band = BandFactory(slug="bought-together", title="Frequently bought together",
-                       algorithm=Algorithm.BOUGHT_TOGETHER, placement=Placement.PRODUCT,
-                       position=3, metric=Band.Metric.LIFT, fallback=fallback, min_items=3,
-                       schedule=CrontabFactory(), exclude_purchased=False,
-                       pinned=[ProductFactory()], blocked=[ProductFactory()])
+    band = BandFactory(
+        slug="bought-together",
+        title="Frequently bought together",
+        algorithm=Algorithm.BOUGHT_TOGETHER,
+        placement=Placement.PRODUCT,
+        position=3,
+        metric=Band.Metric.LIFT,
+        fallback=fallback,
+        min_items=3,
+        schedule=CrontabFactory(),
+        exclude_purchased=False,
+        pinned=[ProductFactory()],
+        blocked=[ProductFactory()],
+    )
     band.sync_schedule()
     return band
 
 
 def test_starting_a_test_makes_a_variant_like_the_control_but_for_its_tuning(control):
-    test = ABTest.objects.start(control, 30, {"algorithm": Algorithm.BOUGHT_TOGETHER,
-                                             "metric": Band.Metric.CONFIDENCE})
+    test = ABTest.objects.start(
+        control, 30, {"algorithm": Algorithm.BOUGHT_TOGETHER, "metric": Band.Metric.CONFIDENCE}
+    )
 
     variant = test.variant
     assert (variant.slug, variant.title, variant.placement, variant.position) == (
-        "bought-together-b1", control.title, control.placement, control.position)
+        "bought-together-b1",
+        control.title,
+        control.placement,
+        control.position,
+    )
     assert variant.metric == Band.Metric.CONFIDENCE
     assert (variant.fallback_id, variant.min_items, variant.exclude_purchased) == (
-        control.fallback_id, 3, False)
+        control.fallback_id,
+        3,
+        False,
+    )
     assert list(variant.pinned_products.all()) == list(control.pinned_products.all())
     assert list(variant.blocked_products.all()) == list(control.blocked_products.all())
     assert variant.periodic_task.enabled and variant.periodic_task.args == f"[{variant.pk}]"
@@ -43,7 +60,9 @@ def test_starting_a_test_makes_a_variant_like_the_control_but_for_its_tuning(con
 def test_a_band_has_at_most_one_running_test_and_variants_get_new_slugs(control):
     first = ABTest.objects.start(control, 30, {"metric": Band.Metric.CONFIDENCE})
     assert (first.variant.algorithm, first.variant.lookback_days) == (
-        control.algorithm, control.lookback_days)
+        control.algorithm,
+        control.lookback_days,
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         ABTest.objects.start(control, 30, {"min_support": 5})
 
@@ -54,8 +73,9 @@ def test_a_band_has_at_most_one_running_test_and_variants_get_new_slugs(control)
 
 
 def test_promoting_the_variant_copies_its_tuning_onto_the_control_and_disables_it(control):
-    test = ABTest.objects.start(control, 50, {"metric": Band.Metric.CONFIDENCE, "min_support": 4,
-                                              "options": {"note": "b"}})
+    test = ABTest.objects.start(
+        control, 50, {"metric": Band.Metric.CONFIDENCE, "min_support": 4, "options": {"note": "b"}}
+    )
 
     assert test.end(ABTest.Winner.VARIANT)
 
@@ -63,7 +83,10 @@ def test_promoting_the_variant_copies_its_tuning_onto_the_control_and_disables_i
     test.variant.refresh_from_db()
     test.variant.periodic_task.refresh_from_db()
     assert (control.metric, control.min_support, control.options) == (
-        Band.Metric.CONFIDENCE, 4, {"note": "b"})
+        Band.Metric.CONFIDENCE,
+        4,
+        {"note": "b"},
+    )
     assert (control.slug, control.position) == ("bought-together", 3)
     assert not test.variant.is_enabled
     assert not test.variant.periodic_task.enabled
@@ -96,18 +119,25 @@ def test_replace_days_swaps_only_those_days_and_skips_deleted_bands():
     gone_id = gone.pk
     gone.delete()
 
-    written = BandDay.objects.replace_days(date(2026, 3, 2), date(2026, 3, 3), [
-        {"band_id": band.pk, "day": date(2026, 3, 2), "impressions": 9},
-        {"band_id": gone_id, "day": date(2026, 3, 2), "impressions": 1},
-    ])
+    written = BandDay.objects.replace_days(
+        date(2026, 3, 2),
+        date(2026, 3, 3),
+        [
+            {"band_id": band.pk, "day": date(2026, 3, 2), "impressions": 9},
+            {"band_id": gone_id, "day": date(2026, 3, 2), "impressions": 1},
+        ],
+    )
 
     assert written == 1
     assert sorted(BandDay.objects.values_list("day", "impressions")) == [
-        (date(2026, 3, 1), 5), (date(2026, 3, 2), 9)]
+        (date(2026, 3, 1), 5),
+        (date(2026, 3, 2), 9),
+    ]
 
 
-def test_deleting_the_control_band_disables_its_variant(control,
-                                                        django_capture_on_commit_callbacks):
+def test_deleting_the_control_band_disables_its_variant(
+    control, django_capture_on_commit_callbacks
+):
     test = ABTest.objects.start(control, 50, {"metric": Band.Metric.CONFIDENCE})
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -35,10 +35,13 @@ def stored(band, version=None):
     rows = BandResult.objects.filter(band=band)
     if version is not None:
         rows = rows.filter(version=version)
-    return [(version, ctx, rank, pid, reason)
-            for version, ctx, items in rows.order_by("version", "context").values_list(
-                "version", "context", "items")
-            for rank, (pid, _, reason) in enumerate(items)]
+    return [
+        (version, ctx, rank, pid, reason)
+        for version, ctx, items in rows.order_by("version", "context").values_list(
+            "version", "context", "items"
+        )
+        for rank, (pid, _, reason) in enumerate(items)
+    ]
 
 
 def versions(band):
@@ -57,13 +60,17 @@ def test_replace_writes_a_new_version_and_switches_to_it(products):
     band = BandFactory()
     tent, stove, lamp, _ = products
 
-    version = store(band, [("", tent, "Sold 9"), ("", stove, "Sold 5"),
-                           ("category:7", lamp, "Sold 2 in tents")])
+    version = store(
+        band, [("", tent, "Sold 9"), ("", stove, "Sold 5"), ("category:7", lamp, "Sold 2 in tents")]
+    )
 
     band.refresh_from_db()
     assert version == band.current_version == band.last_version == 1
-    assert stored(band) == [(1, "", 0, tent.pk, "Sold 9"), (1, "", 1, stove.pk, "Sold 5"),
-                            (1, "category:7", 0, lamp.pk, "Sold 2 in tents")]
+    assert stored(band) == [
+        (1, "", 0, tent.pk, "Sold 9"),
+        (1, "", 1, stove.pk, "Sold 5"),
+        (1, "category:7", 0, lamp.pk, "Sold 2 in tents"),
+    ]
     assert (band.context_count, band.result_count) == (2, 3)
     assert band.last_computed_at is not None
     assert home_items(band.title) == [(tent.name, "Sold 9"), (stove.name, "Sold 5")]
@@ -168,8 +175,8 @@ def test_stale_run_does_not_switch_back_and_drops_its_rows(products):
 
     # Just before the slow run's switch (after it has written its rows, by COPY or INSERT).
     before_switch = run_inside(
-        lambda sql: sql.startswith("SELECT") and '"current_version"' in sql, fast_run,
-        before=True)
+        lambda sql: sql.startswith("SELECT") and '"current_version"' in sql, fast_run, before=True
+    )
     slow_band = Band.objects.get(pk=band.pk)
     with connection.execute_wrapper(before_switch):
         returned = BandResult.objects.replace(slow_band, result_frame(slow_rows))
@@ -208,7 +215,8 @@ def test_two_racing_runs_never_share_a_version(require_postgres, products):
     threads = []
     counter_taken = run_inside(
         lambda sql: sql.startswith('UPDATE "personalization_band" SET "last_version"'),
-        start_their_run)
+        start_their_run,
+    )
     with connection.execute_wrapper(counter_taken):
         BandResult.objects.replace(Band.objects.get(pk=band.pk), result_frame(ours))
     threads[0].join(timeout=30)

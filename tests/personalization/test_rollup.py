@@ -30,8 +30,7 @@ def event(kind, key, when, *, band=None, product=None):
 def order(key, when, lines, *, status=Order.Status.PLACED):
     placed = OrderFactory(session_key=key, created_at=when, status=status)
     for product, quantity in lines:
-        OrderLineFactory(order=placed, product=product, quantity=quantity,
-                         unit_price=product.price)
+        OrderLineFactory(order=placed, product=product, quantity=quantity, unit_price=product.price)
     return placed
 
 
@@ -48,16 +47,28 @@ def simulated_history(seed=3):
         for band in rng.sample(bands, 2):
             event(Event.Kind.IMPRESSION, key, when, band=band)
             if rng.random() < 0.5:
-                event(Event.Kind.CLICK, key, when + timedelta(minutes=1), band=band,
-                      product=rng.choice(products))
+                event(
+                    Event.Kind.CLICK,
+                    key,
+                    when + timedelta(minutes=1),
+                    band=band,
+                    product=rng.choice(products),
+                )
         bought = rng.sample(products, rng.randint(0, 3))
         for product in bought:
-            event(Event.Kind.CART_ADD, key, when + timedelta(minutes=rng.choice([-5, 2, 3])),
-                  product=product)
+            event(
+                Event.Kind.CART_ADD,
+                key,
+                when + timedelta(minutes=rng.choice([-5, 2, 3])),
+                product=product,
+            )
         if bought and rng.random() < 0.7:
-            order(key, when + timedelta(minutes=rng.choice([0, 30, 60 * 26])),
-                  [(product, rng.randint(1, 3)) for product in bought],
-                  status=rng.choice([Order.Status.PLACED] * 4 + [Order.Status.CANCELLED]))
+            order(
+                key,
+                when + timedelta(minutes=rng.choice([0, 30, 60 * 26])),
+                [(product, rng.randint(1, 3)) for product in bought],
+                status=rng.choice([Order.Status.PLACED] * 4 + [Order.Status.CANCELLED]),
+            )
     return bands
 
 
@@ -66,37 +77,55 @@ def direct_counts(first, last):
     start = at(first, 0)
     end = at(last + timedelta(days=1), 0)
     window = attribution_window()
-    found = defaultdict(lambda: {"impressions": 0, "clicks": 0, "carts": 0, "orders": set(),
-                                 "revenue": Decimal("0")})
+    found = defaultdict(
+        lambda: {
+            "impressions": 0,
+            "clicks": 0,
+            "carts": 0,
+            "orders": set(),
+            "revenue": Decimal("0"),
+        }
+    )
     clicks = list(Event.objects.filter(kind=Event.Kind.CLICK))
 
     def last_click(key, product_id, when):
-        earlier = [c for c in clicks if c.session_key == key and c.product_id == product_id
-                   and when - window <= c.created_at <= when]
+        earlier = [
+            c
+            for c in clicks
+            if c.session_key == key
+            and c.product_id == product_id
+            and when - window <= c.created_at <= when
+        ]
         return max(earlier, key=lambda c: (c.created_at, c.pk), default=None)
 
-    for shown in Event.objects.filter(kind__in=["impression", "click"], created_at__gte=start,
-                                      created_at__lt=end):
+    for shown in Event.objects.filter(
+        kind__in=["impression", "click"], created_at__gte=start, created_at__lt=end
+    ):
         found[(shown.band_id, shown.created_at.date())][f"{shown.kind}s"] += 1
     for cart in Event.objects.filter(kind="cart_add", created_at__gte=start, created_at__lt=end):
         if click := last_click(cart.session_key, cart.product_id, cart.created_at):
             found[(click.band_id, cart.created_at.date())]["carts"] += 1
-    for line in OrderLine.objects.select_related("order").filter(
-            order__created_at__gte=start, order__created_at__lt=end).exclude(
-            order__status="cancelled"):
+    for line in (
+        OrderLine.objects.select_related("order")
+        .filter(order__created_at__gte=start, order__created_at__lt=end)
+        .exclude(order__status="cancelled")
+    ):
         placed = line.order
         if click := last_click(placed.session_key, line.product_id, placed.created_at):
             figures = found[(click.band_id, placed.created_at.date())]
             figures["orders"].add(placed.pk)
             figures["revenue"] += line.quantity * line.unit_price
-    return {key: (f["impressions"], f["clicks"], f["carts"], len(f["orders"]), f["revenue"])
-            for key, f in found.items()}
+    return {
+        key: (f["impressions"], f["clicks"], f["carts"], len(f["orders"]), f["revenue"])
+        for key, f in found.items()
+    }
 
 
 def stored():
-    return {(row.band_id, row.day): (row.impressions, row.clicks, row.carts, row.orders,
-                                     row.revenue)
-            for row in BandDay.objects.all()}
+    return {
+        (row.band_id, row.day): (row.impressions, row.clicks, row.carts, row.orders, row.revenue)
+        for row in BandDay.objects.all()
+    }
 
 
 def test_roll_up_matches_counts_made_directly_from_the_events():

@@ -34,8 +34,11 @@ pytestmark = pytest.mark.django_db
 
 ORDERS = 30
 DEFAULT_BANDS = json.loads((Path(settings.BASE_DIR) / "fixtures" / "bands.json").read_text())
-COMPUTED_SLUGS = [band["fields"]["slug"] for band in DEFAULT_BANDS
-                  if band["fields"]["algorithm"] != Algorithm.RECENTLY_VIEWED]
+COMPUTED_SLUGS = [
+    band["fields"]["slug"]
+    for band in DEFAULT_BANDS
+    if band["fields"]["algorithm"] != Algorithm.RECENTLY_VIEWED
+]
 
 
 class Shop:
@@ -49,12 +52,18 @@ class Shop:
         self.tent = ProductFactory(name="Ridge tent", category=self.tents, stock=50)
         self.bag = ProductFactory(name="Down sleeping bag", category=sleeping, stock=50)
         self.stove = ProductFactory(name="Gas stove", category=cooking, stock=50)
-        self.lantern = ProductFactory(name="Brass lantern", category=cooking, stock=50,
-                                      price=Decimal("30.00"), compare_at_price=Decimal("40.00"))
+        self.lantern = ProductFactory(
+            name="Brass lantern",
+            category=cooking,
+            stock=50,
+            price=Decimal("30.00"),
+            compare_at_price=Decimal("40.00"),
+        )
         self.dome = ProductFactory(name="Dome tent", category=self.tents, stock=50)
         # No password: hashing ten would take most of the setup time.
-        self.shoppers = [ShopperFactory(country="NL" if n % 3 else "FR", user__password=None)
-                         for n in range(10)]
+        self.shoppers = [
+            ShopperFactory(country="NL" if n % 3 else "FR", user__password=None) for n in range(10)
+        ]
         for n in range(ORDERS):
             shopper = self.shoppers[n % len(self.shoppers)]
             order = OrderFactory(user=shopper.user, country=shopper.country)
@@ -76,15 +85,16 @@ def shop():
     return Shop()
 
 
-
 def rows(band, context=None):
     """The served rows of the band: {context: [(product id, reason), …]} in rank order."""
     band.refresh_from_db()
     found = BandResult.objects.filter(band=band, version=band.current_version)
     if context is not None:
         found = found.filter(context=context)
-    return {ctx: [(pid, reason) for pid, _, reason in items]
-            for ctx, items in found.order_by("context").values_list("context", "items")}
+    return {
+        ctx: [(pid, reason) for pid, _, reason in items]
+        for ctx, items in found.order_by("context").values_list("context", "items")
+    }
 
 
 def products_of(rows_of_context):
@@ -103,7 +113,8 @@ def test_setup_bands_twice_changes_nothing(default_bands):
     call_command("setup_bands", stdout=io.StringIO())
 
     assert {b.slug: (b.pk, b.schedule_id, b.periodic_task_id) for b in Band.objects.all()} == {
-        b.slug: (b.pk, b.schedule_id, b.periodic_task_id) for b in default_bands.values()}
+        b.slug: (b.pk, b.schedule_id, b.periodic_task_id) for b in default_bands.values()
+    }
 
 
 def test_bought_together_pairs_the_tent_with_the_sleeping_bag(shop, default_bands):
@@ -112,8 +123,10 @@ def test_bought_together_pairs_the_tent_with_the_sleeping_bag(shop, default_band
     recompute_band(band.pk)
 
     for_tent = rows(band)[f"product:{shop.tent.pk}"]
-    assert for_tent == [(shop.bag.pk, f"Bought together in {ORDERS} orders"),
-                        (shop.stove.pk, "Bought together in 6 orders")]
+    assert for_tent == [
+        (shop.bag.pk, f"Bought together in {ORDERS} orders"),
+        (shop.stove.pk, "Bought together in 6 orders"),
+    ]
     band.refresh_from_db()
     assert band.current_version == 1
     assert band.last_duration_ms is not None
@@ -137,8 +150,10 @@ def check_bought_together(shop, band, served):
 
 
 def check_also_viewed(shop, band, served):
-    assert served[f"product:{shop.tent.pk}"][0] == (shop.lantern.pk,
-                                                    "Viewed together in 6 sessions")
+    assert served[f"product:{shop.tent.pk}"][0] == (
+        shop.lantern.pk,
+        "Viewed together in 6 sessions",
+    )
 
 
 def check_similar(shop, band, served):
@@ -148,7 +163,8 @@ def check_similar(shop, band, served):
 def check_similar_factors(shop, band, served):
     assert all(ctx.startswith("product:") for ctx in served)
     assert {reason for rows in served.values() for _, reason in rows} == {
-        "Liked by the same shoppers"}
+        "Liked by the same shoppers"
+    }
 
 
 def check_for_you(shop, band, served):
@@ -169,10 +185,14 @@ def check_near_you(shop, band, served):
 
 
 CHECKS = {
-    Algorithm.BEST_SELLERS: check_best_sellers, Algorithm.TRENDING: check_trending,
-    Algorithm.BOUGHT_TOGETHER: check_bought_together, Algorithm.ALSO_VIEWED: check_also_viewed,
-    Algorithm.SIMILAR: check_similar, Algorithm.SIMILAR_FACTORS: check_similar_factors,
-    Algorithm.FOR_YOU: check_for_you, Algorithm.DEALS: check_deals,
+    Algorithm.BEST_SELLERS: check_best_sellers,
+    Algorithm.TRENDING: check_trending,
+    Algorithm.BOUGHT_TOGETHER: check_bought_together,
+    Algorithm.ALSO_VIEWED: check_also_viewed,
+    Algorithm.SIMILAR: check_similar,
+    Algorithm.SIMILAR_FACTORS: check_similar_factors,
+    Algorithm.FOR_YOU: check_for_you,
+    Algorithm.DEALS: check_deals,
     Algorithm.NEAR_YOU: check_near_you,
 }
 
@@ -212,8 +232,10 @@ def test_recompute_twice_stores_the_same_rows_under_the_next_version(shop, defau
     band.refresh_from_db()
     assert second == first == rows(band)
     assert band.current_version == 3
-    assert sorted(set(BandResult.objects.filter(band=band).values_list("version", flat=True))) \
-        == [2, 3]
+    assert sorted(set(BandResult.objects.filter(band=band).values_list("version", flat=True))) == [
+        2,
+        3,
+    ]
 
 
 def test_recompute_of_an_unknown_band_is_a_no_op(shop, default_bands):
@@ -240,7 +262,7 @@ def test_recompute_with_no_orders_or_events_stores_an_empty_version(default_band
 
 
 def test_cancelled_orders_do_not_count(shop, default_bands):
-    for order in shop.tent.order_lines.select_related("order")[:ORDERS - 1]:
+    for order in shop.tent.order_lines.select_related("order")[: ORDERS - 1]:
         order.order.status = "cancelled"
         order.order.save()
     band = default_bands["bought-together"]
@@ -290,13 +312,16 @@ def test_recompute_bands_computes_every_enabled_band_and_reports(shop, default_b
             assert band.slug not in report
         else:
             assert band.current_version == 1, band.slug
-            assert (f"  {band.slug}: {band.context_count} contexts, {band.result_count} rows in "
-                    in report)
+            assert (
+                f"  {band.slug}: {band.context_count} contexts, {band.result_count} rows in "
+                in report
+            )
 
 
 def test_recompute_bands_computes_only_the_named_bands(shop, default_bands):
-    call_command("recompute_bands", "trending", "best-sellers", stdout=io.StringIO(),
-                 stderr=io.StringIO())
+    call_command(
+        "recompute_bands", "trending", "best-sellers", stdout=io.StringIO(), stderr=io.StringIO()
+    )
 
     computed = set(Band.objects.filter(current_version=1).values_list("slug", flat=True))
     assert computed == {"trending", "best-sellers"}
@@ -312,8 +337,7 @@ def test_recompute_bands_queues_when_asked(default_bands, published):
     assert not BandResult.objects.exists()
 
 
-@pytest.mark.parametrize("slugs", [["no-such-band"], ["best-sellers", "nope"],
-                                   ["recently-viewed"]])
+@pytest.mark.parametrize("slugs", [["no-such-band"], ["best-sellers", "nope"], ["recently-viewed"]])
 def test_recompute_bands_with_an_unknown_slug_is_an_error(default_bands, slugs):
     with pytest.raises(CommandError, match="No computed band with slug"):
         call_command("recompute_bands", *slugs, stdout=io.StringIO(), stderr=io.StringIO())
@@ -322,8 +346,10 @@ def test_recompute_bands_with_an_unknown_slug_is_an_error(default_bands, slugs):
 
 
 def home_items():
-    return [(s.title, [(i.card.pk, i.reason) for i in s.items])
-            for s in bands_for(visitor(), PageContext(Placement.HOME))]
+    return [
+        (s.title, [(i.card.pk, i.reason) for i in s.items])
+        for s in bands_for(visitor(), PageContext(Placement.HOME))
+    ]
 
 
 def test_setup_bands_again_keeps_the_served_results(shop, default_bands):
@@ -349,8 +375,9 @@ def test_setup_bands_again_then_a_recompute_serves_one_version(shop, default_ban
     recompute_band(band.pk)
 
     band.refresh_from_db()
-    served = BandResult.objects.get(band=band, version=band.current_version,
-                                    context=f"product:{shop.tent.pk}")
+    served = BandResult.objects.get(
+        band=band, version=band.current_version, context=f"product:{shop.tent.pk}"
+    )
     assert served.product_ids == [shop.bag.pk, shop.stove.pk]
 
 
@@ -365,52 +392,76 @@ def test_setup_bands_again_keeps_an_admins_tuning_and_schedule(default_bands):
 
     band.refresh_from_db()
     assert (band.schedule, band.item_count, band.position, band.is_enabled) == (
-        nightly, 4, 9, False)
+        nightly,
+        4,
+        9,
+        False,
+    )
     assert band.periodic_task.crontab == nightly
 
 
-def test_recompute_bands_as_of_the_latest_order_fills_bands_of_an_old_history(shop,
-                                                                             default_bands):
+def test_recompute_bands_as_of_the_latest_order_fills_bands_of_an_old_history(shop, default_bands):
     Order.objects.update(created_at=timezone.now() - timedelta(days=400))
     call_command("recompute_bands", "best-sellers", stdout=io.StringIO(), stderr=io.StringIO())
     assert rows(default_bands["best-sellers"]) == {}
 
     out = io.StringIO()
-    call_command("recompute_bands", "best-sellers", "--as-of", "latest-order", stdout=out,
-                 stderr=io.StringIO())
+    call_command(
+        "recompute_bands",
+        "best-sellers",
+        "--as-of",
+        "latest-order",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
 
     assert products_of(rows(default_bands["best-sellers"])[""])[:2] == [shop.tent.pk, shop.bag.pk]
     assert "Computing as of " in out.getvalue()
 
 
 def test_recompute_bands_queues_with_the_time_asked_for(default_bands, published):
-    call_command("recompute_bands", "trending", "--queue", "--as-of", "2011-12-10",
-                 stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "recompute_bands",
+        "trending",
+        "--queue",
+        "--as-of",
+        "2011-12-10",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
 
-    assert published == [("personalization.tasks.recompute_band",
-                           [default_bands["trending"].pk, "2011-12-10"])]
+    assert published == [
+        ("personalization.tasks.recompute_band", [default_bands["trending"].pk, "2011-12-10"])
+    ]
 
 
 def test_recompute_bands_with_an_unreadable_time_is_an_error(default_bands):
     with pytest.raises(CommandError, match="--as-of"):
-        call_command("recompute_bands", "--as-of", "last tuesday", stdout=io.StringIO(),
-                     stderr=io.StringIO())
+        call_command(
+            "recompute_bands", "--as-of", "last tuesday", stdout=io.StringIO(), stderr=io.StringIO()
+        )
 
 
 # --- One run for several bands ----------------------------------------------------------------
 
 
-def test_recommended_for_you_and_similar_by_factors_train_one_model_per_run(shop, default_bands,
-                                                                             monkeypatch):
+def test_recommended_for_you_and_similar_by_factors_train_one_model_per_run(
+    shop, default_bands, monkeypatch
+):
     for_you_band = default_bands["recommended-for-you"]
-    similar = Band.objects.create(slug="similar-factors", title="Similar (ALS)",
-                                  algorithm=Algorithm.SIMILAR_FACTORS, placement="product",
-                                  lookback_days=for_you_band.lookback_days,
-                                  options=for_you_band.options)
+    similar = Band.objects.create(
+        slug="similar-factors",
+        title="Similar (ALS)",
+        algorithm=Algorithm.SIMILAR_FACTORS,
+        placement="product",
+        lookback_days=for_you_band.lookback_days,
+        options=for_you_band.options,
+    )
     trainings = []
     train = for_you.trained
-    monkeypatch.setattr(for_you, "trained", lambda *args, **kwargs: (
-        trainings.append(1), train(*args, **kwargs))[1])
+    monkeypatch.setattr(
+        for_you, "trained", lambda *args, **kwargs: (trainings.append(1), train(*args, **kwargs))[1]
+    )
 
     compute_and_store([for_you_band, similar])
 

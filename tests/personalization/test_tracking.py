@@ -24,8 +24,9 @@ CHECKOUT = {
 
 
 def add_to_cart(client, product, quantity=1, **kwargs):
-    response = client.post(reverse("shop:cart-add", args=[product.pk]), {"quantity": quantity},
-                           **kwargs)
+    response = client.post(
+        reverse("shop:cart-add", args=[product.pk]), {"quantity": quantity}, **kwargs
+    )
     assert response.status_code == 302
     return response
 
@@ -100,7 +101,11 @@ def test_add_to_cart_records_cart_add_with_quantity(client):
 
     event = Event.objects.get()
     assert (event.kind, event.product, event.quantity, event.country) == (
-        Event.Kind.CART_ADD, product, 3, "DE")
+        Event.Kind.CART_ADD,
+        product,
+        3,
+        "DE",
+    )
 
 
 def test_checkout_records_a_purchase_event_per_line_with_quantities(client):
@@ -114,7 +119,9 @@ def test_checkout_records_a_purchase_event_per_line_with_quantities(client):
     order = Order.objects.get()
     purchases = Event.objects.filter(kind=Event.Kind.PURCHASE)
     assert {(e.product_id, e.quantity, e.page) for e in purchases} == {
-        (tent.pk, 2, "checkout"), (stove.pk, 1, "checkout")}
+        (tent.pk, 2, "checkout"),
+        (stove.pk, 1, "checkout"),
+    }
     assert {e.session_key for e in purchases} == {order.session_key}
     assert order.session_key == client.session[VISIT_KEY]
 
@@ -145,8 +152,12 @@ def test_same_browse_without_refusal_is_recorded(client, banded_pages):
     browse_and_buy(client, banded_pages[0], ProductFactory())
 
     kinds = set(Event.objects.values_list("kind", flat=True))
-    assert kinds == {Event.Kind.VIEW, Event.Kind.CART_ADD, Event.Kind.PURCHASE,
-                     Event.Kind.IMPRESSION}
+    assert kinds == {
+        Event.Kind.VIEW,
+        Event.Kind.CART_ADD,
+        Event.Kind.PURCHASE,
+        Event.Kind.IMPRESSION,
+    }
 
 
 def test_tracking_opt_in_overrides_gpc(client):
@@ -175,8 +186,7 @@ def test_anonymous_history_joins_the_account_on_log_in(client):
     client.get(seen.get_absolute_url())
     visit_key = client.session[VISIT_KEY]
 
-    response = client.post(reverse("shop:login"), {"username": user.username,
-                                                   "password": PASSWORD})
+    response = client.post(reverse("shop:login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
     client.get(later.get_absolute_url())
 
@@ -249,7 +259,8 @@ def test_one_impression_per_band_shown_on_a_page(client):
     assert response.status_code == 200
     impressions = Event.objects.filter(kind=Event.Kind.IMPRESSION)
     assert sorted((e.band_id, e.page, e.product_id, e.country) for e in impressions) == sorted(
-        (band.pk, "home", None, "NL") for band in shown)
+        (band.pk, "home", None, "NL") for band in shown
+    )
     assert Event.objects.count() == 2
 
 
@@ -267,9 +278,20 @@ def test_no_impressions_when_tracking_is_refused(client):
 
 
 def unsaved_events(product_id, count=2):
-    return [{"kind": Event.Kind.VIEW, "session_key": "visit-a", "user_id": None,
-             "product_id": product_id, "band_id": None, "country": "GB", "page": "product",
-             "quantity": 1, "created_at": timezone.now()} for _ in range(count)]
+    return [
+        {
+            "kind": Event.Kind.VIEW,
+            "session_key": "visit-a",
+            "user_id": None,
+            "product_id": product_id,
+            "band_id": None,
+            "country": "GB",
+            "page": "product",
+            "quantity": 1,
+            "created_at": timezone.now(),
+        }
+        for _ in range(count)
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -279,8 +301,10 @@ def test_events_outside_a_transaction_are_written_in_one_round_trip(require_post
         Event.objects.record(unsaved_events(product.pk, 3))
 
     assert len(queries) == 1
-    assert list(Event.objects.values_list("session_key", "product_id", "country")) == [
-        ("visit-a", product.pk, "GB")] * 3
+    assert (
+        list(Event.objects.values_list("session_key", "product_id", "country"))
+        == [("visit-a", product.pk, "GB")] * 3
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -296,10 +320,10 @@ def test_a_refused_write_stores_nothing_and_leaves_the_connection_usable(require
     assert Event.objects.count() == 2
 
 
-
 @pytest.mark.django_db(transaction=True)
-def test_a_product_page_writes_its_view_and_impressions_in_one_statement(require_postgres,
-                                                                         banded_pages):
+def test_a_product_page_writes_its_view_and_impressions_in_one_statement(
+    require_postgres, banded_pages
+):
     client = Client()
     client.get(reverse("shop:home"))
     Event.objects.all().delete()

@@ -34,14 +34,21 @@ def save(product, **values):
 
 
 def test_a_price_drop_is_recorded_and_fanned_out_after_the_commit(
-        followed, published, django_capture_on_commit_callbacks):
+    followed, published, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         save(followed, price=D("45.00"))
         assert published == []
 
     change = ProductChange.objects.get()
-    assert (change.product, change.is_new, change.old_price, change.new_price,
-            change.old_stock, change.new_stock) == (followed, False, D("50.00"), D("45.00"), 3, 3)
+    assert (
+        change.product,
+        change.is_new,
+        change.old_price,
+        change.new_price,
+        change.old_stock,
+        change.new_stock,
+    ) == (followed, False, D("50.00"), D("45.00"), 3, 3)
     assert change.fanned_out_at is None
     for callback in callbacks:
         callback()
@@ -49,8 +56,7 @@ def test_a_price_drop_is_recorded_and_fanned_out_after_the_commit(
 
 
 def test_coming_back_in_stock_is_recorded(django_capture_on_commit_callbacks):
-    product = SubscriptionFactory(kind=Kind.BACK_IN_STOCK,
-                                  product=ProductFactory(stock=0)).product
+    product = SubscriptionFactory(kind=Kind.BACK_IN_STOCK, product=ProductFactory(stock=0)).product
 
     save(product, stock=4)
 
@@ -58,13 +64,16 @@ def test_coming_back_in_stock_is_recorded(django_capture_on_commit_callbacks):
     assert (change.old_stock, change.new_stock) == (0, 4)
 
 
-@pytest.mark.parametrize("values", [
-    {"price": D("55.00")},                           # dearer
-    {"name": "Renamed", "description": "New text"},  # not price or stock
-    {"stock": 9},                                    # restocked, never sold out
-    {"stock": 0},                                    # sold out
-    {"price": D("40.00"), "is_active": False},       # cheaper but withdrawn
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"price": D("55.00")},  # dearer
+        {"name": "Renamed", "description": "New text"},  # not price or stock
+        {"stock": 9},  # restocked, never sold out
+        {"stock": 0},  # sold out
+        {"price": D("40.00"), "is_active": False},  # cheaper but withdrawn
+    ],
+)
 def test_changes_nobody_hears_about_are_not_recorded(followed, values):
     save(followed, **values)
 
@@ -72,7 +81,8 @@ def test_changes_nobody_hears_about_are_not_recorded(followed, values):
 
 
 def test_a_price_drop_of_a_product_nobody_follows_is_not_recorded(
-        published, django_capture_on_commit_callbacks):
+    published, django_capture_on_commit_callbacks
+):
     product = ProductFactory(price=D("50.00"))
     SubscriptionFactory(kind=Kind.PRICE_DROP, is_active=False, product=product)
 
@@ -115,18 +125,26 @@ def test_a_followed_price_drop_costs_a_locked_lookup_the_check_and_the_insert(fo
 def test_a_new_product_is_a_new_arrival_for_brand_category_and_search_followers(follow):
     brand, category = BrandFactory(), CategoryFactory()
     user = UserFactory()
-    target = {"brand": {"kind": Kind.BRAND, "brand": brand},
-              "category": {"kind": Kind.CATEGORY, "category": category},
-              "department": {"kind": Kind.CATEGORY, "category": category.parent},
-              "search": {"kind": Kind.SEARCH, "search": SavedSearch.objects.create(
-                  user=user, name="Anything", query="")}}[follow]
+    target = {
+        "brand": {"kind": Kind.BRAND, "brand": brand},
+        "category": {"kind": Kind.CATEGORY, "category": category},
+        "department": {"kind": Kind.CATEGORY, "category": category.parent},
+        "search": {
+            "kind": Kind.SEARCH,
+            "search": SavedSearch.objects.create(user=user, name="Anything", query=""),
+        },
+    }[follow]
     SubscriptionFactory(user=user, product=None, **target)
 
     product = ProductFactory(brand=brand, category=category)
 
     change = ProductChange.objects.get()
     assert (change.product, change.is_new, change.old_price, change.new_price) == (
-        product, True, None, product.price)
+        product,
+        True,
+        None,
+        product.price,
+    )
 
 
 def test_a_new_product_nobody_could_hear_about_is_not_recorded():
@@ -139,11 +157,19 @@ def test_a_new_product_nobody_could_hear_about_is_not_recorded():
 
 
 def test_an_admin_lowering_a_price_in_the_product_list_records_the_change(
-        admin_client, followed, published, django_capture_on_commit_callbacks):
+    admin_client, followed, published, django_capture_on_commit_callbacks
+):
     url = reverse("admin:shop_product_changelist")
-    data = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": str(followed.pk),
-            "form-0-price": "39.90", "form-0-compare_at_price": "", "form-0-stock": "3",
-            "form-0-is_active": "on", "_save": "Save"}
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": str(followed.pk),
+        "form-0-price": "39.90",
+        "form-0-compare_at_price": "",
+        "form-0-stock": "3",
+        "form-0-is_active": "on",
+        "_save": "Save",
+    }
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, data)
@@ -160,7 +186,8 @@ class BrokerDown:
 
 
 def test_a_price_drop_saved_while_the_broker_is_down_still_commits(
-        transactional_db, monkeypatch, followed):
+    transactional_db, monkeypatch, followed
+):
     monkeypatch.setattr(changes, "fan_out", BrokerDown())
 
     save(followed, price=D("45.00"))

@@ -53,8 +53,11 @@ def fan_out(change_id: int) -> None:
 
 
 def inbox(change):
-    return list(Notification.objects.filter(change=change).order_by("user__username")
-                .values_list("user__username", "title", "in_inbox", "email"))
+    return list(
+        Notification.objects.filter(change=change)
+        .order_by("user__username")
+        .values_list("user__username", "title", "in_inbox", "email")
+    )
 
 
 def test_each_follower_gets_one_notification_and_one_instant_email(drop, mailoutbox):
@@ -63,10 +66,15 @@ def test_each_follower_gets_one_notification_and_one_instant_email(drop, mailout
     for after_user, through_user in delivery.email_spans(drop.pk):
         delivery.send_instant_emails(drop.pk, after_user, through_user)
 
-    assert inbox(drop) == [(name, "Ridge tent dropped to €20.00 (was €30.00)", True, "instant")
-                           for name in ("ada", "bob", "cy")]
+    assert inbox(drop) == [
+        (name, "Ridge tent dropped to €20.00 (was €30.00)", True, "instant")
+        for name in ("ada", "bob", "cy")
+    ]
     assert sorted(message.to[0] for message in mailoutbox) == [
-        "ada@example.com", "bob@example.com", "cy@example.com"]
+        "ada@example.com",
+        "bob@example.com",
+        "cy@example.com",
+    ]
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
     drop.refresh_from_db()
     assert drop.fanned_out_at is not None
@@ -97,7 +105,7 @@ def test_a_batch_and_its_emails_run_twice_notify_and_mail_once(drop, mailoutbox)
 
 def test_followers_are_taken_in_batches_in_user_order(drop, settings, mailoutbox):
     settings.TAILOR_FAN_OUT_BATCH = 2
-    ada, bob, cy = (Subscription.objects.order_by("user_id").values_list("user_id", flat=True))
+    ada, bob, cy = Subscription.objects.order_by("user_id").values_list("user_id", flat=True)
 
     assert delivery.notify_batch(drop.pk) == delivery.Batch(bob)
     assert set(Notification.objects.values_list("user_id", flat=True)) == {ada, bob}
@@ -133,10 +141,12 @@ def test_a_second_change_to_the_same_price_is_news_again(drop, mailoutbox):
 
 def test_channels_pause_and_missing_addresses_decide_how_each_shopper_hears(drop, mailoutbox):
     users = {s.user.username: s.user for s in Subscription.objects.select_related("user")}
-    DeliverySetting.objects.create(user=users["ada"], topic=Topic.PRICE, inbox=False,
-                                   email=Email.INSTANT)
-    DeliverySetting.objects.create(user=users["bob"], topic=Topic.PRICE, inbox=True,
-                                   email=Email.DAILY)
+    DeliverySetting.objects.create(
+        user=users["ada"], topic=Topic.PRICE, inbox=False, email=Email.INSTANT
+    )
+    DeliverySetting.objects.create(
+        user=users["bob"], topic=Topic.PRICE, inbox=True, email=Email.DAILY
+    )
     type(users["cy"]).objects.filter(pk=users["cy"].pk).update(email="")
     paused = SubscriptionFactory(user=UserFactory(username="dee"), product=drop.product).user
     NotificationSettings.objects.create(user=paused, paused=True)
@@ -144,14 +154,18 @@ def test_channels_pause_and_missing_addresses_decide_how_each_shopper_hears(drop
     fan_out(drop.pk)
 
     assert [row[0:1] + row[2:] for row in inbox(drop)] == [
-        ("ada", False, "instant"), ("bob", True, "daily"), ("cy", True, "off")]
+        ("ada", False, "instant"),
+        ("bob", True, "daily"),
+        ("cy", True, "off"),
+    ]
     assert [message.to for message in mailoutbox] == [["ada@example.com"]]
 
 
 def test_a_shopper_following_a_product_twice_hears_once(drop, mailoutbox):
     ada = Subscription.objects.get(user__username="ada")
-    SubscriptionFactory(user=ada.user, product=drop.product, kind=Kind.PRICE_BELOW,
-                        price_below=D("25.00"))
+    SubscriptionFactory(
+        user=ada.user, product=drop.product, kind=Kind.PRICE_BELOW, price_below=D("25.00")
+    )
 
     fan_out(drop.pk)
 
@@ -196,7 +210,10 @@ def test_a_sending_error_releases_the_unsent_claims_for_the_retry(drop, settings
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     fan_out(drop.pk)
     assert sorted(m.to[0] for m in mailoutbox) == [
-        "ada@example.com", "bob@example.com", "cy@example.com"]
+        "ada@example.com",
+        "bob@example.com",
+        "cy@example.com",
+    ]
 
 
 # --- New arrivals and saved searches -----------------------------------------------------------
@@ -209,16 +226,21 @@ def test_a_new_arrival_reaches_brand_category_and_search_followers_by_digest(mai
     SubscriptionFactory(user=bob, kind=Kind.CATEGORY, product=None, category=category.parent)
     search = SavedSearch.objects.create(user=cy, name="Cheap", query="price_max=25")
     SubscriptionFactory(user=cy, kind=Kind.SEARCH, product=None, search=search)
-    SubscriptionFactory(kind=Kind.SEARCH, product=None, search=SavedSearch.objects.create(
-        user=UserFactory(), name="Dear", query="price_min=100"))
+    SubscriptionFactory(
+        kind=Kind.SEARCH,
+        product=None,
+        search=SavedSearch.objects.create(user=UserFactory(), name="Dear", query="price_min=100"),
+    )
 
     ProductFactory(name="Dome", brand=brand, category=category, price=D("20.00"))
     delivery.notify_batch(ProductChange.objects.get().pk)
 
     titles = dict(Notification.objects.values_list("user_id", "title"))
-    assert titles == {ada.pk: "New from Trailhead: Dome, €20.00",
-                      bob.pk: f"New in {category.parent.name}: Dome, €20.00",
-                      cy.pk: "New for your search “Cheap”: Dome, €20.00"}
+    assert titles == {
+        ada.pk: "New from Trailhead: Dome, €20.00",
+        bob.pk: f"New in {category.parent.name}: Dome, €20.00",
+        cy.pk: "New for your search “Cheap”: Dome, €20.00",
+    }
     assert set(Notification.objects.values_list("email", flat=True)) == {"daily"}
     assert mailoutbox == []
 
@@ -230,27 +252,66 @@ def catalog():
     tents = CategoryFactory(slug="tents")
     trailhead = BrandFactory(slug="trailhead")
     return [
-        ProductFactory(name="Red wool tent", colour=red, material=wool, category=tents,
-                       brand=trailhead, price=D("45.00"), audience="women"),
-        ProductFactory(name="Blue lamp", description="Bright", colour=blue, price=D("12.50"),
-                       stock=0, compare_at_price=D("20.00"), audience="kids"),
+        ProductFactory(
+            name="Red wool tent",
+            colour=red,
+            material=wool,
+            category=tents,
+            brand=trailhead,
+            price=D("45.00"),
+            audience="women",
+        ),
+        ProductFactory(
+            name="Blue lamp",
+            description="Bright",
+            colour=blue,
+            price=D("12.50"),
+            stock=0,
+            compare_at_price=D("20.00"),
+            audience="kids",
+        ),
         ProductFactory(name="Plain mug", price=D("8.00")),
     ]
 
 
-QUERIES = ["", "q=tent", "q=BRIGHT", "q=%20", "category=tents", f"category={'x' * 300}",
-           "category=nowhere", "colour=red&colour=blue", "colour=red&colour=ghost",
-           "colour=ghost", "material=wool&brand=trailhead", "price_min=10", "price_max=12.50",
-           "price_min=50&price_max=10", "price_max=abc", "in_stock=true", "in_stock=yes",
-           "on_sale=true", "audience=kids&audience=women", "audience=robots", "sort=price",
-           "page_size=12&defaults=off", "unknown=1", "q=tent&q=lamp"]
+QUERIES = [
+    "",
+    "q=tent",
+    "q=BRIGHT",
+    "q=%20",
+    "category=tents",
+    f"category={'x' * 300}",
+    "category=nowhere",
+    "colour=red&colour=blue",
+    "colour=red&colour=ghost",
+    "colour=ghost",
+    "material=wool&brand=trailhead",
+    "price_min=10",
+    "price_max=12.50",
+    "price_min=50&price_max=10",
+    "price_max=abc",
+    "in_stock=true",
+    "in_stock=yes",
+    "on_sale=true",
+    "audience=kids&audience=women",
+    "audience=robots",
+    "sort=price",
+    "page_size=12&defaults=off",
+    "unknown=1",
+    "q=tent&q=lamp",
+]
 
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_saved_search_matching_agrees_with_the_listing(client, catalog, query):
     criteria = delivery.search_criteria(query, catalog_options())
-    matched = {product.pk for product in catalog if matches_search(
-        criteria, delivery.change_facts(ProductChangeFactory(product=product)).product)}
+    matched = {
+        product.pk
+        for product in catalog
+        if matches_search(
+            criteria, delivery.change_facts(ProductChangeFactory(product=product)).product
+        )
+    }
 
     response = client.get(f"/products/?{query}&page_size=96", follow=True)
 
@@ -263,12 +324,16 @@ def test_saved_search_matching_agrees_with_the_listing(client, catalog, query):
 @pytest.fixture
 def daily(drop):
     DeliverySetting.objects.bulk_create(
-        [DeliverySetting(user=s.user, topic=Topic.PRICE, inbox=True, email=Email.DAILY)
-         for s in Subscription.objects.select_related("user")])
+        [
+            DeliverySetting(user=s.user, topic=Topic.PRICE, inbox=True, email=Email.DAILY)
+            for s in Subscription.objects.select_related("user")
+        ]
+    )
     fan_out(drop.pk)
     second = ProductChangeFactory(product=ProductFactory(name="Lamp"))
-    SubscriptionFactory(user=Subscription.objects.get(user__username="ada").user,
-                        product=second.product)
+    SubscriptionFactory(
+        user=Subscription.objects.get(user__username="ada").user, product=second.product
+    )
     fan_out(second.pk)
     return drop
 

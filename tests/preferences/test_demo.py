@@ -44,18 +44,33 @@ def test_the_first_shopper_follows_every_kind_of_thing(products):
 @pytest.mark.django_db
 def test_seed_demo_stores_the_follows_of_demo_shoppers(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    small = ["--products", "120", "--shoppers", "30", "--days", "14", "--until", "2025-06-01",
-             "--no-bands"]
+    small = [
+        "--products",
+        "120",
+        "--shoppers",
+        "30",
+        "--days",
+        "14",
+        "--until",
+        "2025-06-01",
+        "--no-bands",
+    ]
     out = StringIO()
 
     call_command("seed_demo", *small, stdout=out, stderr=StringIO())
-    first = sorted(Subscription.objects.values_list(
-        "user__username", "kind", "product__sku", "brand__slug", "category__slug", "price_below"),
-        key=str)
+    first = sorted(
+        Subscription.objects.values_list(
+            "user__username", "kind", "product__sku", "brand__slug", "category__slug", "price_below"
+        ),
+        key=str,
+    )
     call_command("seed_demo", *small, stdout=StringIO(), stderr=StringIO())
 
-    assert first == sorted(Subscription.objects.values_list(
-        "user__username", "kind", "product__sku", "brand__slug", "category__slug", "price_below"),
-        key=str)
+    assert first == sorted(
+        Subscription.objects.values_list(
+            "user__username", "kind", "product__sku", "brand__slug", "category__slug", "price_below"
+        ),
+        key=str,
+    )
     assert {row[0] for row in first if row[0] == "shopper0001"}
     assert f"demo shoppers follow {len(first)} products, brands and categories" in out.getvalue()

@@ -65,13 +65,19 @@ def catalog():
     products = {}
     for name, cat, colour, material, brand, audience, price, was, stock, sold, age in rows:
         product = ProductFactory(
-            name=name, category=cat, colour=colour, material=material, brand=brand,
-            audience=audience, price=Decimal(price), compare_at_price=was and Decimal(was),
-            stock=stock, is_active="hidden" not in name,
+            name=name,
+            category=cat,
+            colour=colour,
+            material=material,
+            brand=brand,
+            audience=audience,
+            price=Decimal(price),
+            compare_at_price=was and Decimal(was),
+            stock=stock,
+            is_active="hidden" not in name,
             description="Warm canvas shade." if "lamp" in name else "Sturdy.",
         )
-        Product.objects.filter(pk=product.pk).update(units_sold=sold,
-                                                     created_at=now - age * DAY)
+        Product.objects.filter(pk=product.pk).update(units_sold=sold, created_at=now - age * DAY)
         products[name[0]] = product
     return products
 
@@ -79,66 +85,75 @@ def catalog():
 ALL = ["Alpha tent", "Bravo tent", "Charlie stove", "Delta lamp", "Echo tent"]
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ("", ALL),
-    ("q=tent", ["Alpha tent", "Bravo tent", "Echo tent"]),
-    ("q=CANVAS", ["Delta lamp"]),
-    ("q=+++", ALL),
-    ("category=outdoor", ["Alpha tent", "Bravo tent", "Charlie stove", "Echo tent"]),
-    ("category=tents", ["Alpha tent", "Bravo tent"]),
-    ("category=home", ["Delta lamp"]),
-    ("price_min=25", ["Bravo tent", "Charlie stove", "Delta lamp", "Echo tent"]),
-    ("price_max=25", ["Alpha tent", "Bravo tent", "Echo tent"]),
-    ("price_min=25&price_max=40", ["Bravo tent", "Charlie stove", "Echo tent"]),
-    ("price_min=0.00&price_max=10", ["Alpha tent"]),
-    ("colour=red", ["Alpha tent", "Charlie stove"]),
-    ("colour=red&colour=blue", ["Alpha tent", "Bravo tent", "Charlie stove", "Echo tent"]),
-    ("material=wool", ["Alpha tent", "Delta lamp", "Echo tent"]),
-    ("brand=nord", ["Bravo tent", "Delta lamp"]),
-    ("audience=unisex", ["Charlie stove", "Echo tent"]),
-    ("audience=women&audience=kids", ["Alpha tent", "Delta lamp"]),
-    ("in_stock=true", ["Alpha tent", "Charlie stove", "Delta lamp", "Echo tent"]),
-    ("on_sale=true", ["Bravo tent", "Charlie stove"]),
-    ("colour=red&material=cotton", ["Charlie stove"]),
-    ("colour=red&in_stock=true&price_max=20", ["Alpha tent"]),
-    ("colour=green&brand=fjell", []),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ("", ALL),
+        ("q=tent", ["Alpha tent", "Bravo tent", "Echo tent"]),
+        ("q=CANVAS", ["Delta lamp"]),
+        ("q=+++", ALL),
+        ("category=outdoor", ["Alpha tent", "Bravo tent", "Charlie stove", "Echo tent"]),
+        ("category=tents", ["Alpha tent", "Bravo tent"]),
+        ("category=home", ["Delta lamp"]),
+        ("price_min=25", ["Bravo tent", "Charlie stove", "Delta lamp", "Echo tent"]),
+        ("price_max=25", ["Alpha tent", "Bravo tent", "Echo tent"]),
+        ("price_min=25&price_max=40", ["Bravo tent", "Charlie stove", "Echo tent"]),
+        ("price_min=0.00&price_max=10", ["Alpha tent"]),
+        ("colour=red", ["Alpha tent", "Charlie stove"]),
+        ("colour=red&colour=blue", ["Alpha tent", "Bravo tent", "Charlie stove", "Echo tent"]),
+        ("material=wool", ["Alpha tent", "Delta lamp", "Echo tent"]),
+        ("brand=nord", ["Bravo tent", "Delta lamp"]),
+        ("audience=unisex", ["Charlie stove", "Echo tent"]),
+        ("audience=women&audience=kids", ["Alpha tent", "Delta lamp"]),
+        ("in_stock=true", ["Alpha tent", "Charlie stove", "Delta lamp", "Echo tent"]),
+        ("on_sale=true", ["Bravo tent", "Charlie stove"]),
+        ("colour=red&material=cotton", ["Charlie stove"]),
+        ("colour=red&in_stock=true&price_max=20", ["Alpha tent"]),
+        ("colour=green&brand=fjell", []),
+    ],
+)
 def test_each_filter_narrows_active_products(catalog, params, expected):
     assert names(ProductFilter(query(params)).qs) == expected
 
 
-@pytest.mark.parametrize(("sort", "expected"), [
-    ("", list("ABCDE")),
-    ("name", list("ABCDE")),
-    ("price", list("ABECD")),  # B and E cost the same: the older pk first
-    ("-price", list("DCBEA")),
-    ("newest", list("DECBA")),  # D and E were created at the same time
-    ("best_selling", list("BCAED")),
-    ("discount", list("BCADE")),  # 50 % off, 20 % off, then the rest by pk
-])
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("", list("ABCDE")),
+        ("name", list("ABCDE")),
+        ("price", list("ABECD")),  # B and E cost the same: the older pk first
+        ("-price", list("DCBEA")),
+        ("newest", list("DECBA")),  # D and E were created at the same time
+        ("best_selling", list("BCAED")),
+        ("discount", list("BCADE")),  # 50 % off, 20 % off, then the rest by pk
+    ],
+)
 def test_each_sort_order_breaks_ties_by_pk(catalog, sort, expected):
     filterset = ProductFilter(query(f"sort={sort}"))
     assert list(filterset.qs) == [catalog[letter] for letter in expected]
     assert filterset.sort_applied == (sort or "name")
 
 
-@pytest.mark.parametrize(("params", "field", "message"), [
-    ("price_min=abc", "price_min", "enter a number."),
-    ("price_min=NaN", "price_min", "enter a number."),
-    ("price_max=-1", "price_max", "a price can’t be negative."),
-    ("price_max=1e400", "price_max", "that is more than any price here."),
-    ("price_min=1.005", "price_min", "use at most two decimals."),
-    ("price_min=50&price_max=10", "price_min", "above the maximum price."),
-    ("price_min=50&price_max=10", "price_max", "below the minimum price."),
-    ("colour=purple", "colour", "no such colour."),
-    ("material=red", "material", "no such material."),
-    ("brand=acme", "brand", "no such brand."),
-    ("category=red", "category", "no such category."),
-    ("audience=aliens", "audience", "choose women, men, unisex or kids."),
-    ("sort=cheapest", "sort", "no such sort order."),
-    ("in_stock=yes", "in_stock", "use in_stock=true."),
-    ("q=" + "x" * 101, "q", "Ensure this value has at most 100 characters (it has 101)."),
-])
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ("price_min=abc", "price_min", "enter a number."),
+        ("price_min=NaN", "price_min", "enter a number."),
+        ("price_max=-1", "price_max", "a price can’t be negative."),
+        ("price_max=1e400", "price_max", "that is more than any price here."),
+        ("price_min=1.005", "price_min", "use at most two decimals."),
+        ("price_min=50&price_max=10", "price_min", "above the maximum price."),
+        ("price_min=50&price_max=10", "price_max", "below the minimum price."),
+        ("colour=purple", "colour", "no such colour."),
+        ("material=red", "material", "no such material."),
+        ("brand=acme", "brand", "no such brand."),
+        ("category=red", "category", "no such category."),
+        ("audience=aliens", "audience", "choose women, men, unisex or kids."),
+        ("sort=cheapest", "sort", "no such sort order."),
+        ("in_stock=yes", "in_stock", "use in_stock=true."),
+        ("q=" + "x" * 101, "q", "Ensure this value has at most 100 characters (it has 101)."),
+    ],
+)
 def test_a_bad_value_is_an_error_and_is_ignored(catalog, params, field, message):
     filterset = ProductFilter(query(params))
     assert filterset.errors[field] == [message]
@@ -189,8 +204,13 @@ def test_recommended_puts_the_visitors_rows_first_then_best_selling(catalog, for
 
 def test_recommended_reads_only_the_current_version_of_the_enabled_band(catalog, for_you):
     recommend(for_you, "svisit-a", [catalog["E"]])  # an older version, still stored
-    store(for_you, [("visitor:svisit-a", catalog["D"], "Because"),
-                    ("visitor:svisit-b", catalog["C"], "Because")])
+    store(
+        for_you,
+        [
+            ("visitor:svisit-a", catalog["D"], "Because"),
+            ("visitor:svisit-b", catalog["C"], "Because"),
+        ],
+    )
 
     filterset = ProductFilter(query("sort=recommended"), request=request_as(visitor()))
 
@@ -201,8 +221,11 @@ def test_recommended_rows_are_read_in_one_query(catalog, for_you, django_assert_
     recommend(for_you, "svisit-a", [catalog["D"]])
     options = catalog_options()
     with django_assert_num_queries(2):  # the recommended ids, then the products
-        list(ProductFilter(query("sort=recommended"), request=request_as(visitor()),
-                           options=options).qs)
+        list(
+            ProductFilter(
+                query("sort=recommended"), request=request_as(visitor()), options=options
+            ).qs
+        )
 
 
 def test_a_disabled_band_recommends_nothing(catalog, for_you):
@@ -215,16 +238,18 @@ def test_a_disabled_band_recommends_nothing(catalog, for_you):
     assert filterset.sort_note == NO_RECOMMENDATIONS
 
 
-@pytest.mark.parametrize(("who", "note"), [
-    (visitor(session_key="visit-new"), NO_RECOMMENDATIONS),
-    (visitor(session_key=""), NO_RECOMMENDATIONS),
-    (visitor(personalization_on=False), PERSONALIZATION_OFF),
-    (None, NO_RECOMMENDATIONS),
-])
+@pytest.mark.parametrize(
+    ("who", "note"),
+    [
+        (visitor(session_key="visit-new"), NO_RECOMMENDATIONS),
+        (visitor(session_key=""), NO_RECOMMENDATIONS),
+        (visitor(personalization_on=False), PERSONALIZATION_OFF),
+        (None, NO_RECOMMENDATIONS),
+    ],
+)
 def test_recommended_falls_back_to_best_selling_and_says_why(catalog, for_you, who, note):
     recommend(for_you, "svisit-a", [catalog["D"]])
-    filterset = ProductFilter(query("sort=recommended"),
-                              request=request_as(who) if who else None)
+    filterset = ProductFilter(query("sort=recommended"), request=request_as(who) if who else None)
 
     assert list(filterset.qs) == [catalog[letter] for letter in "BCAED"]
     assert (filterset.sort_applied, filterset.sort_note) == ("best_selling", note)
@@ -234,8 +259,10 @@ def test_recommended_falls_back_to_best_selling_and_says_why(catalog, for_you, w
 
 
 def facet_counts(filterset) -> dict[str, dict[str, int]]:
-    return {facet.name: {option.value: option.count for option in facet.options}
-            for facet in facets(filterset, link=lambda changes: "")}
+    return {
+        facet.name: {option.value: option.count for option in facet.options}
+        for facet in facets(filterset, link=lambda changes: "")
+    }
 
 
 def test_a_facet_keeps_the_other_filters_but_not_its_own(catalog):
@@ -253,8 +280,10 @@ def test_the_category_facet_opens_the_chosen_department(catalog):
 
 
 def test_facets_mark_the_chosen_options_and_colours_carry_swatches(catalog):
-    found = {facet.name: facet for facet in facets(ProductFilter(query("colour=red")),
-                                                   link=lambda changes: "")}
+    found = {
+        facet.name: facet
+        for facet in facets(ProductFilter(query("colour=red")), link=lambda changes: "")
+    }
     red = next(option for option in found["colour"].options if option.value == "red")
     assert red.selected and red.swatch.startswith("#")
     assert [o.value for o in found["colour"].options if o.selected] == ["red"]
@@ -262,8 +291,7 @@ def test_facets_mark_the_chosen_options_and_colours_carry_swatches(catalog):
 
 def test_hidden_facets_are_left_out(catalog):
     shown = facets(ProductFilter(query("")), hidden={"category": "tents"}, link=lambda c: "")
-    assert [facet.name for facet in shown] == ["brand", "colour", "material", "audience",
-                                               "price"]
+    assert [facet.name for facet in shown] == ["brand", "colour", "material", "audience", "price"]
 
 
 def test_a_price_band_links_to_its_bounds_or_clears_them_when_chosen(catalog):
@@ -293,14 +321,23 @@ def random_catalog(rng, size=60):
     for _ in range(size):
         price = Decimal(rng.choice(["5", "10", "24.99", "25", "49.99", "50", "99", "250", "400"]))
         ProductFactory(
-            category=rng.choice(categories), colour=rng.choice(colours),
-            material=rng.choice(materials), brand=rng.choice(brands),
-            audience=rng.choice(audiences), price=price,
-            compare_at_price=rng.choice([None, price, price + 10]), stock=rng.choice([0, 3]),
+            category=rng.choice(categories),
+            colour=rng.choice(colours),
+            material=rng.choice(materials),
+            brand=rng.choice(brands),
+            audience=rng.choice(audiences),
+            price=price,
+            compare_at_price=rng.choice([None, price, price + 10]),
+            stock=rng.choice([0, 3]),
             is_active=rng.random() > 0.1,
         )
-    return {"category": categories, "colour": colours, "material": materials,
-            "brand": brands, "audience": audiences}
+    return {
+        "category": categories,
+        "colour": colours,
+        "material": materials,
+        "brand": brands,
+        "audience": audiences,
+    }
 
 
 def random_params(rng, options) -> dict[str, list[str]]:
@@ -311,9 +348,12 @@ def random_params(rng, options) -> dict[str, list[str]]:
             params[name] = rng.sample(values, rng.randint(1, 2))
     if rng.random() < 0.3:
         params["category"] = [rng.choice(options["category"]).slug]
-    for name, choices, chance in (("price_min", ["0", "10", "25", "50"], 0.3),
-                                  ("price_max", ["25", "50", "100", "500"], 0.3),
-                                  ("in_stock", ["true"], 0.2), ("on_sale", ["true"], 0.2)):
+    for name, choices, chance in (
+        ("price_min", ["0", "10", "25", "50"], 0.3),
+        ("price_max", ["25", "50", "100", "500"], 0.3),
+        ("in_stock", ["true"], 0.2),
+        ("on_sale", ["true"], 0.2),
+    ):
         if rng.random() < chance:
             params[name] = [rng.choice(choices)]
     return params
@@ -330,16 +370,19 @@ def matches(product, params, skip=()) -> bool:
         "material": lambda values: product.material.slug in values,
         "brand": lambda values: product.brand.slug in values,
         "audience": lambda values: product.audience in values,
-        "category": lambda values: values[0] in {category.slug, getattr(category.parent, "slug",
-                                                                         None)},
+        "category": lambda values: (
+            values[0] in {category.slug, getattr(category.parent, "slug", None)}
+        ),
         "price_min": lambda values: low is None or product.price >= Decimal(low),
         "price_max": lambda values: high is None or product.price <= Decimal(high),
         "in_stock": lambda values: product.stock > 0,
-        "on_sale": lambda values: bool(product.compare_at_price
-                                       and product.compare_at_price > product.price),
+        "on_sale": lambda values: bool(
+            product.compare_at_price and product.compare_at_price > product.price
+        ),
     }
-    return product.is_active and all(tests[name](values) for name, values in params.items()
-                                      if name not in skip)
+    return product.is_active and all(
+        tests[name](values) for name, values in params.items() if name not in skip
+    )
 
 
 def expected_counts(products, params, options) -> dict[str, dict[str, int]]:
@@ -353,7 +396,8 @@ def expected_counts(products, params, options) -> dict[str, dict[str, int]]:
     counts["price"] = {
         f"{low}-{high or ''}": sum(
             matches(p, without_price) and p.price >= low and (high is None or p.price <= high)
-            for p in products)
+            for p in products
+        )
         for low, high in PRICE_BANDS
     }
     return counts
@@ -363,8 +407,9 @@ def expected_counts(products, params, options) -> dict[str, dict[str, int]]:
 def test_facet_counts_match_a_brute_force_count(seed):
     rng = random.Random(seed)
     options = random_catalog(rng)
-    products = list(Product.objects.select_related("category__parent", "colour", "material",
-                                                   "brand"))
+    products = list(
+        Product.objects.select_related("category__parent", "colour", "material", "brand")
+    )
     for _ in range(25):
         params = random_params(rng, options)
         filterset = ProductFilter(as_querydict(params))
@@ -377,8 +422,12 @@ def test_facet_counts_match_a_brute_force_count(seed):
                 assert count == expected["category"][value], (value, params)
         by_id = option_counts(filterset, "category")
         for category in options["category"]:
-            own = sum(matches(p, {k: v for k, v in params.items() if k != "category"})
-                      and p.category_id == category.pk for p in products)
+            own = sum(
+                matches(p, {k: v for k, v in params.items() if k != "category"})
+                and p.category_id == category.pk
+                for p in products
+            )
             assert by_id.get(category.pk, 0) == own, (category.slug, params)
         assert sorted(p.pk for p in filterset.qs) == sorted(
-            p.pk for p in products if matches(p, params))
+            p.pk for p in products if matches(p, params)
+        )

@@ -40,8 +40,9 @@ def shopper(ada):
 
 def notify(user, title, product=None, **fields):
     change = ProductChangeFactory(product=product or ProductFactory())
-    return Notification.objects.create(user=user, change=change, reason="price_drop",
-                                       title=title, **fields)
+    return Notification.objects.create(
+        user=user, change=change, reason="price_drop", title=title, **fields
+    )
 
 
 def titles(response):
@@ -70,12 +71,13 @@ def test_a_notification_about_a_withdrawn_product_has_no_link(shopper, ada):
 
     page = shopper.get(INBOX).content.decode()
 
-    assert "Gone <small class=\"help\">(no longer for sale)</small>" in page
+    assert 'Gone <small class="help">(no longer for sale)</small>' in page
     assert 'href="/p/gone/"' not in page
 
 
-def test_the_inbox_reads_a_page_in_a_fixed_number_of_queries(shopper, ada,
-                                                             django_assert_max_num_queries):
+def test_the_inbox_reads_a_page_in_a_fixed_number_of_queries(
+    shopper, ada, django_assert_max_num_queries
+):
     def count():
         with CaptureQueriesContext(connection) as queries:
             assert shopper.get(INBOX).status_code == 200
@@ -96,14 +98,14 @@ def test_marking_one_read_and_then_all_read(shopper, ada):
     first, second = notify(ada, "First"), notify(ada, "Second")
     theirs = notify(UserFactory(), "Theirs")
 
-    response = shopper.post(reverse("preferences:mark-read", args=[first.pk]),
-                            {"next": INBOX + "?page=1"})
+    response = shopper.post(
+        reverse("preferences:mark-read", args=[first.pk]), {"next": INBOX + "?page=1"}
+    )
     assert response["Location"] == INBOX + "?page=1"
     assert Notification.objects.filter(read_at__isnull=False).get() == first
 
     response = shopper.post(reverse("preferences:mark-all-read"))
-    assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Marked 1 notification read."]
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["Marked 1 notification read."]
     second.refresh_from_db()
     theirs.refresh_from_db()
     assert second.read_at is not None and theirs.read_at is None
@@ -134,9 +136,17 @@ def test_the_header_shows_the_unread_count_and_caps_it(shopper, ada):
     page = shopper.get(reverse("shop:home")).content.decode()
     assert 'Notifications <span class="badge" aria-label="1 unread">1</span>' in page
 
-    Notification.objects.bulk_create([
-        Notification(user=ada, change=ProductChangeFactory(product=read.change.product),
-                     reason="price_drop", title=f"N{n}") for n in range(100)])
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=ada,
+                change=ProductChangeFactory(product=read.change.product),
+                reason="price_drop",
+                title=f"N{n}",
+            )
+            for n in range(100)
+        ]
+    )
     page = shopper.get(reverse("shop:home")).content.decode()
     assert '<span class="badge" aria-label="more than 99 unread">99+</span>' in page
 
@@ -154,8 +164,7 @@ def test_a_shopper_pays_one_bounded_count_for_it(shopper, ada):
     with CaptureQueriesContext(connection) as queries:
         shopper.get(reverse("shop:home"))
 
-    [count] = [q["sql"] for q in queries.captured_queries
-               if "preferences_notification" in q["sql"]]
+    [count] = [q["sql"] for q in queries.captured_queries if "preferences_notification" in q["sql"]]
     assert "COUNT(*)" in count and "LIMIT 100" in count
 
 
@@ -163,8 +172,11 @@ def test_a_shopper_pays_one_bounded_count_for_it(shopper, ada):
 
 
 def channels(**values):
-    data = {f"{topic}_{part}": value for topic in ("price", "stock", "arrivals", "searches")
-            for part, value in (("inbox", "on"), ("email", "instant"))}
+    data = {
+        f"{topic}_{part}": value
+        for topic in ("price", "stock", "arrivals", "searches")
+        for part, value in (("inbox", "on"), ("email", "instant"))
+    }
     data.update(values)
     return {name: value for name, value in data.items() if value is not None}
 
@@ -178,8 +190,11 @@ def test_settings_show_the_defaults_then_save_each_topics_channels(shopper, ada)
 
     assert response["Location"] == SETTINGS
     assert sorted(DeliverySetting.objects.values_list("topic", "inbox", "email")) == [
-        ("arrivals", True, "instant"), ("price", False, "instant"), ("searches", True, "off"),
-        ("stock", True, "instant")]
+        ("arrivals", True, "instant"),
+        ("price", False, "instant"),
+        ("searches", True, "off"),
+        ("stock", True, "instant"),
+    ]
 
 
 @pytest.mark.parametrize("values", [{"price_email": "carrier-pigeon"}, {"stock_email": None}])
@@ -205,10 +220,12 @@ def test_pause_all_and_resume(shopper, ada):
 
 
 def test_settings_list_every_subscription_in_a_fixed_number_of_queries(
-        shopper, ada, django_assert_max_num_queries):
+    shopper, ada, django_assert_max_num_queries
+):
     SubscriptionFactory(user=ada, product=ProductFactory(name="Ridge tent"))
-    SubscriptionFactory(user=ada, kind=Kind.PRICE_BELOW, price_below=D("9.50"),
-                        product=ProductFactory(name="Lamp"))
+    SubscriptionFactory(
+        user=ada, kind=Kind.PRICE_BELOW, price_below=D("9.50"), product=ProductFactory(name="Lamp")
+    )
     search = SavedSearch.objects.create(user=ada, name="Red things", query="colour=red")
     SubscriptionFactory(user=ada, kind=Kind.SEARCH, product=None, search=search)
     SubscriptionFactory(product=ProductFactory(name="Not mine"))
@@ -262,8 +279,9 @@ def test_saved_searches_offer_to_follow_each_in_one_query(shopper, ada):
     SavedSearch.objects.create(user=ada, name="One", query="q=a")
     count()
     few, _ = count()
-    searches = [SavedSearch.objects.create(user=ada, name=f"S{n}", query=f"q={n}")
-                for n in range(5)]
+    searches = [
+        SavedSearch.objects.create(user=ada, name=f"S{n}", query=f"q={n}") for n in range(5)
+    ]
     SubscriptionFactory(user=ada, kind=Kind.SEARCH, product=None, search=searches[0])
     many, page = count()
 

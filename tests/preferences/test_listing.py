@@ -38,15 +38,31 @@ def shop():
     wool, cotton = MaterialFactory(slug="wool", name="Wool"), MaterialFactory(slug="cotton")
     fjell = BrandFactory(slug="fjell")
     for name, colour, material, category, price, stock in (
-        ("Alpha", red, wool, tents, "10", 3), ("Bravo", red, cotton, tents, "30", 0),
-        ("Charlie", blue, wool, stoves, "50", 3), ("Delta", blue, cotton, stoves, "70", 3),
+        ("Alpha", red, wool, tents, "10", 3),
+        ("Bravo", red, cotton, tents, "30", 0),
+        ("Charlie", blue, wool, stoves, "50", 3),
+        ("Delta", blue, cotton, stoves, "70", 3),
     ):
-        ProductFactory(name=name, colour=colour, material=material, category=category,
-                       brand=fjell, price=Decimal(price), stock=stock)
-    ProductFactory(name="Echo", colour=red, material=wool, brand=fjell, category=tents,
-                   is_active=False)
-    return {"red": red, "blue": blue, "wool": wool, "tents": tents, "camping": camping,
-            "fjell": fjell}
+        ProductFactory(
+            name=name,
+            colour=colour,
+            material=material,
+            category=category,
+            brand=fjell,
+            price=Decimal(price),
+            stock=stock,
+        )
+    ProductFactory(
+        name="Echo", colour=red, material=wool, brand=fjell, category=tents, is_active=False
+    )
+    return {
+        "red": red,
+        "blue": blue,
+        "wool": wool,
+        "tents": tents,
+        "camping": camping,
+        "fjell": fjell,
+    }
 
 
 def listed(response) -> list[str]:
@@ -68,34 +84,43 @@ def test_all_products_lists_every_active_product_by_name(client, shop):
 # --- Bad input: ignored, with a notice saying why --------------------------------------------
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ("price_min=abc", ["Ignored price_min=abc: enter a number."]),
-    ("price_min=-5", ["Ignored price_min=-5: a price can’t be negative."]),
-    ("price_max=1e400", ["Ignored price_max=1e400: that is more than any price here."]),
-    ("price_min=50&price_max=10", ["Ignored price_min=50: above the maximum price.",
-                                   "Ignored price_max=10: below the minimum price."]),
-    ("colour=purple", ["Ignored colour=purple: no such colour."]),
-    ("material=silk", ["Ignored material=silk: no such material."]),
-    ("brand=acme", ["Ignored brand=acme: no such brand."]),
-    ("category=boats", ["Ignored category=boats: no such category."]),
-    ("audience=aliens", ["Ignored audience=aliens: choose women, men, unisex or kids."]),
-    ("sort=cheapest", ["Ignored sort=cheapest: no such sort order."]),
-    ("in_stock=yes", ["Ignored in_stock=yes: use in_stock=true."]),
-    ("page=abc", ["Ignored page=abc: not a page number."]),
-    ("page=0", ["Ignored page=0: not a page number."]),
-    ("page_size=100000", ["Ignored page_size=100000: choose 12, 24, 48 or 96."]),
-    ("defaults=on", ["Ignored defaults=on: use defaults=off."]),
-    ("price_min=1&price_min=2", ["Ignored price_min=1, price_min=2: give one value, not 2."]),
-    ("sort=price&sort=name", ["Ignored sort=price, sort=name: give one value, not 2."]),
-    ("q=" + "x" * 201, [f"Ignored q={'x' * 40}…: longer than 200 characters."]),
-    ("q=tent%00", ["Ignored q=tent\ufffd: contains control characters."]),
-    ("colour=re%00d", ["Ignored colour=re\ufffdd: contains control characters."]),
-    ("utm_source=mail", ["Ignored utm_source=mail: not an option on this page."]),
-    ("colour%00=red", ["Ignored colour\ufffd=red: not an option on this page."]),
-    ("q=%F0%9F%A7%A6&colour=%E2%80%AEred", ["Ignored colour=\u202ered: no such colour."]),
-])
-def test_bad_input_is_ignored_with_a_notice_and_the_page_still_renders(client, shop, params,
-                                                                       expected):
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ("price_min=abc", ["Ignored price_min=abc: enter a number."]),
+        ("price_min=-5", ["Ignored price_min=-5: a price can’t be negative."]),
+        ("price_max=1e400", ["Ignored price_max=1e400: that is more than any price here."]),
+        (
+            "price_min=50&price_max=10",
+            [
+                "Ignored price_min=50: above the maximum price.",
+                "Ignored price_max=10: below the minimum price.",
+            ],
+        ),
+        ("colour=purple", ["Ignored colour=purple: no such colour."]),
+        ("material=silk", ["Ignored material=silk: no such material."]),
+        ("brand=acme", ["Ignored brand=acme: no such brand."]),
+        ("category=boats", ["Ignored category=boats: no such category."]),
+        ("audience=aliens", ["Ignored audience=aliens: choose women, men, unisex or kids."]),
+        ("sort=cheapest", ["Ignored sort=cheapest: no such sort order."]),
+        ("in_stock=yes", ["Ignored in_stock=yes: use in_stock=true."]),
+        ("page=abc", ["Ignored page=abc: not a page number."]),
+        ("page=0", ["Ignored page=0: not a page number."]),
+        ("page_size=100000", ["Ignored page_size=100000: choose 12, 24, 48 or 96."]),
+        ("defaults=on", ["Ignored defaults=on: use defaults=off."]),
+        ("price_min=1&price_min=2", ["Ignored price_min=1, price_min=2: give one value, not 2."]),
+        ("sort=price&sort=name", ["Ignored sort=price, sort=name: give one value, not 2."]),
+        ("q=" + "x" * 201, [f"Ignored q={'x' * 40}…: longer than 200 characters."]),
+        ("q=tent%00", ["Ignored q=tent\ufffd: contains control characters."]),
+        ("colour=re%00d", ["Ignored colour=re\ufffdd: contains control characters."]),
+        ("utm_source=mail", ["Ignored utm_source=mail: not an option on this page."]),
+        ("colour%00=red", ["Ignored colour\ufffd=red: not an option on this page."]),
+        ("q=%F0%9F%A7%A6&colour=%E2%80%AEred", ["Ignored colour=\u202ered: no such colour."]),
+    ],
+)
+def test_bad_input_is_ignored_with_a_notice_and_the_page_still_renders(
+    client, shop, params, expected
+):
     response = client.get(f"{PRODUCTS}?{params}")
 
     assert response.status_code == 200
@@ -142,19 +167,23 @@ def test_a_listing_answers_only_get_and_head(client, shop):
 # --- Canonical URLs -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("given", "canonical"), [
-    ("sort=price&colour=red", "colour=red&sort=price"),
-    ("colour=red&colour=blue", "colour=blue&colour=red"),
-    ("colour=red&colour=red", "colour=red"),
-    ("q=&colour=red&price_min=", "colour=red"),
-    ("page=1&colour=red", "colour=red"),
-    ("page=1", ""),
-    ("page_size=48&sort=price&material=wool&colour=red&q=a&price_max=60",
-     "q=a&price_max=60&colour=red&material=wool&sort=price&page_size=48"),
-    ("defaults=off&colour=red", "colour=red"),
-])
-def test_a_valid_query_string_is_redirected_to_its_canonical_form(client, shop, given,
-                                                                   canonical):
+@pytest.mark.parametrize(
+    ("given", "canonical"),
+    [
+        ("sort=price&colour=red", "colour=red&sort=price"),
+        ("colour=red&colour=blue", "colour=blue&colour=red"),
+        ("colour=red&colour=red", "colour=red"),
+        ("q=&colour=red&price_min=", "colour=red"),
+        ("page=1&colour=red", "colour=red"),
+        ("page=1", ""),
+        (
+            "page_size=48&sort=price&material=wool&colour=red&q=a&price_max=60",
+            "q=a&price_max=60&colour=red&material=wool&sort=price&page_size=48",
+        ),
+        ("defaults=off&colour=red", "colour=red"),
+    ],
+)
+def test_a_valid_query_string_is_redirected_to_its_canonical_form(client, shop, given, canonical):
     response = client.get(f"{PRODUCTS}?{given}")
 
     assert response.status_code == 302
@@ -162,9 +191,16 @@ def test_a_valid_query_string_is_redirected_to_its_canonical_form(client, shop, 
     assert client.get(response.url).status_code == 200
 
 
-@pytest.mark.parametrize("canonical", [
-    "", "colour=blue&colour=red", "q=+wool+", "price_min=10&sort=-price&page=2", "defaults=off",
-])
+@pytest.mark.parametrize(
+    "canonical",
+    [
+        "",
+        "colour=blue&colour=red",
+        "q=+wool+",
+        "price_min=10&sort=-price&page=2",
+        "defaults=off",
+    ],
+)
 def test_a_canonical_query_string_is_served(client, shop, canonical, settings):
     settings.TAILOR_PAGE_SIZE = 2
     assert client.get(f"{PRODUCTS}?{canonical}").status_code == 200
@@ -207,20 +243,32 @@ def test_chips_link_to_the_listing_without_them(client, shop):
     ]
     assert listing.clear_url == f"{PRODUCTS}?sort=price"
     assert 'href="/products/?colour=blue&amp;colour=red&amp;sort=price"' in (
-        response.content.decode())
+        response.content.decode()
+    )
 
 
 def test_facet_counts_keep_the_other_filters(client, shop):
     response = client.get(f"{PRODUCTS}?colour=red&material=wool")
-    counts = {facet.name: {o.value: o.count for o in facet.options}
-              for facet in response.context["listing"].facets}
+    counts = {
+        facet.name: {o.value: o.count for o in facet.options}
+        for facet in response.context["listing"].facets
+    }
 
     assert counts["colour"] == {"blue": 1, "red": 1}
     assert counts["material"] == {"cotton": 1, "wool": 1}
 
 
-@pytest.mark.parametrize("params", ["", "colour=red", "audience=unisex", "in_stock=true",
-                                    "price_max=60&colour=blue&audience=unisex", "category=tents"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        "",
+        "colour=red",
+        "audience=unisex",
+        "in_stock=true",
+        "price_max=60&colour=blue&audience=unisex",
+        "category=tents",
+    ],
+)
 def test_the_number_of_products_is_the_listings_own(client, shop, params):
     listing = client.get(f"{PRODUCTS}?{params}").context["listing"]
     assert listing.page.paginator.count == listing.filterset.qs.count()
@@ -228,18 +276,19 @@ def test_the_number_of_products_is_the_listings_own(client, shop, params):
 
 def test_pagination_links_keep_the_canonical_filters(client, shop, settings):
     settings.TAILOR_PAGE_SIZE = 1
-    page = client.get(f"{PRODUCTS}?colour=red&material=wool&colour=blue&page=2",
-                      **HTMX).content.decode()
+    page = client.get(
+        f"{PRODUCTS}?colour=red&material=wool&colour=blue&page=2", **HTMX
+    ).content.decode()
     assert 'href="/products/?colour=blue&amp;colour=red&amp;material=wool"' in page
     assert 'href="/products/?colour=blue&amp;colour=red&amp;material=wool&amp;page=3"' not in (
-        page)  # two wool products: page 2 is the last
+        page
+    )  # two wool products: page 2 is the last
 
 
 def test_a_category_page_fixes_its_category(client, shop):
     response = client.get(f"{shop['tents'].get_absolute_url()}?category=stoves")
 
-    assert notices(response) == ["Ignored category=stoves: this page already sets the "
-                                 "category."]
+    assert notices(response) == ["Ignored category=stoves: this page already sets the category."]
     assert listed(response) == ["Alpha", "Bravo"]
     listing = response.context["listing"]
     assert "category" not in [facet.name for facet in listing.facets]
@@ -256,8 +305,9 @@ def test_a_search_needs_a_usable_query(client, shop):
     assert listed(client.get(reverse("shop:search"), {"q": "   "})) == []
     long = client.get(reverse("shop:search"), {"q": "a" * 101})
     assert listed(long) == []
-    assert notices(long) == ["Ignored q=" + "a" * 40 + "…: ensure this value has at most 100 "
-                             "characters (it has 101)."]
+    assert notices(long) == [
+        "Ignored q=" + "a" * 40 + "…: ensure this value has at most 100 characters (it has 101)."
+    ]
     assert listed(client.get(reverse("shop:search"), {"q": "charlie"})) == ["Charlie"]
 
 
@@ -335,8 +385,7 @@ def test_removing_the_last_default_chip_keeps_the_defaults_off(client, shop):
 
     assert [chip.href for chip in listing.chips] == [f"{PRODUCTS}?defaults=off"]
     assert listing.clear_url == f"{PRODUCTS}?defaults=off"
-    assert listed(client.get(f"{PRODUCTS}?defaults=off")) == ["Alpha", "Bravo", "Charlie",
-                                                               "Delta"]
+    assert listed(client.get(f"{PRODUCTS}?defaults=off")) == ["Alpha", "Bravo", "Charlie", "Delta"]
 
 
 # --- Queries --------------------------------------------------------------------------------
@@ -348,8 +397,13 @@ def catalog_with(count: int):
     brands = [BrandFactory() for _ in range(count)]
     category = CategoryFactory()
     for index in range(count):
-        ProductFactory(colour=colours[index], material=materials[index % 3], brand=brands[index],
-                       category=category, price=Decimal(10 + index))
+        ProductFactory(
+            colour=colours[index],
+            material=materials[index % 3],
+            brand=brands[index],
+            category=category,
+            price=Decimal(10 + index),
+        )
     return f"{PRODUCTS}?price_max=100&colour={colours[0].slug}&material={materials[0].slug}"
 
 
@@ -372,7 +426,8 @@ LISTING_QUERIES = 5 if POSTGRES else 7
 
 
 def test_a_filtered_listing_runs_the_same_few_queries_whatever_the_number_of_options(
-        client, django_capture_on_commit_callbacks):
+    client, django_capture_on_commit_callbacks
+):
     few = queries_for(client, catalog_with(5))
     # The new options forget the cached ones when they commit.
     with django_capture_on_commit_callbacks(execute=True):
@@ -384,12 +439,15 @@ def test_a_filtered_listing_runs_the_same_few_queries_whatever_the_number_of_opt
 def test_whole_catalog_counts_are_cached_and_counts_under_filters_are_not(client, shop):
     assert queries_for(client, PRODUCTS) == 1  # the page: every facet comes from the cache
     assert queries_for(client, f"{PRODUCTS}?colour=red&material=wool&in_stock=true") == (
-        LISTING_QUERIES)
+        LISTING_QUERIES
+    )
     # One filter: its own facet shows the whole catalog's counts, which are cached; the four
     # others share a query on PostgreSQL.
     assert queries_for(client, f"{PRODUCTS}?colour=red") == (3 if POSTGRES else 6)
-    counts = {f.name: {o.value: o.count for o in f.options}
-              for f in client.get(f"{PRODUCTS}?colour=red").context["listing"].facets}
+    counts = {
+        f.name: {o.value: o.count for o in f.options}
+        for f in client.get(f"{PRODUCTS}?colour=red").context["listing"].facets
+    }
     assert counts["colour"] == {"blue": 2, "red": 2}
     assert counts["material"] == {"cotton": 1, "wool": 1}
 
@@ -400,16 +458,21 @@ def test_an_empty_search_does_not_cache_zero_counts(client, shop):
     assert sum(option.count for option in listing.facets[2].options) == 4
 
 
-def test_catalog_options_are_read_once_and_forgotten_when_one_changes(client, shop,
-                                                                     django_capture_on_commit_callbacks):
+def test_catalog_options_are_read_once_and_forgotten_when_one_changes(
+    client, shop, django_capture_on_commit_callbacks
+):
     assert queries_for(client, PRODUCTS) == 1
     with django_capture_on_commit_callbacks(execute=True):
         ColourFactory(name="Teal", slug="teal")
 
     listing = client.get(PRODUCTS).context["listing"]
 
-    assert "teal" in {option.value for facet in listing.facets if facet.name == "colour"
-                      for option in facet.options}
+    assert "teal" in {
+        option.value
+        for facet in listing.facets
+        if facet.name == "colour"
+        for option in facet.options
+    }
 
 
 def test_the_template_runs_no_queries(client, shop):

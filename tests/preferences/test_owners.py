@@ -81,8 +81,7 @@ def test_a_key_no_longer_owns_rows_that_joined_an_account():
 
 
 def log_in(client, user):
-    response = client.post(reverse("shop:login"), {"username": user.username,
-                                                   "password": PASSWORD})
+    response = client.post(reverse("shop:login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302, "log-in failed"
     return response
 
@@ -118,15 +117,24 @@ def test_an_account_with_preferences_keeps_its_own_on_log_in(client):
     assert list(Preference.objects.all()) == [own]
     assert Preference.objects.get().sort == "newest"
     assert sorted(SavedSearch.objects.filter(user=user).values_list("name", flat=True)) == [
-        "Older", "Red"]
+        "Older",
+        "Red",
+    ]
 
 
 def test_signing_up_brings_what_the_browser_saved_to_the_new_account(client):
     save_anonymously(client, ColourFactory())
 
-    client.post(reverse("shop:signup"), {
-        "username": "newshopper", "email": "new@example.com", "password1": PASSWORD,
-        "password2": PASSWORD, "country": "NL"})
+    client.post(
+        reverse("shop:signup"),
+        {
+            "username": "newshopper",
+            "email": "new@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "country": "NL",
+        },
+    )
 
     assert Preference.objects.get().user.username == "newshopper"
     assert SavedSearch.objects.get().user.username == "newshopper"

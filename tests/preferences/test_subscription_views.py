@@ -58,8 +58,12 @@ def test_a_shopper_follows_a_product_and_comes_back_to_its_page(shopper, ada, te
     assert response["Location"] == "/p/ridge-tent/"
     assert messages_of(response) == ["You’ll hear when Ridge tent gets cheaper."]
     subscription = Subscription.objects.get()
-    assert (subscription.user, subscription.kind, subscription.product,
-            subscription.is_active) == (ada, "price_drop", tent, True)
+    assert (subscription.user, subscription.kind, subscription.product, subscription.is_active) == (
+        ada,
+        "price_drop",
+        tent,
+        True,
+    )
 
 
 def test_following_twice_keeps_one_subscription(shopper, tent):
@@ -80,17 +84,22 @@ def test_htmx_follow_swaps_in_the_panel_showing_it(shopper, tent):
     assert "You’ll hear when Ridge tent gets cheaper." in page
 
 
-@pytest.mark.parametrize(("kind", "target", "promise"), [
-    (Kind.BRAND, "brand", "You’ll hear about new arrivals from Trailhead."),
-    (Kind.CATEGORY, "category", "You’ll hear about new arrivals in Tents."),
-    (Kind.SEARCH, "search", "You’ll hear about new products matching “Cheap tents”."),
-])
+@pytest.mark.parametrize(
+    ("kind", "target", "promise"),
+    [
+        (Kind.BRAND, "brand", "You’ll hear about new arrivals from Trailhead."),
+        (Kind.CATEGORY, "category", "You’ll hear about new arrivals in Tents."),
+        (Kind.SEARCH, "search", "You’ll hear about new products matching “Cheap tents”."),
+    ],
+)
 def test_a_shopper_follows_brands_categories_and_their_saved_searches(
-        shopper, ada, kind, target, promise):
-    thing = {"brand": lambda: BrandFactory(name="Trailhead"),
-             "category": lambda: CategoryFactory(name="Tents"),
-             "search": lambda: SavedSearch.objects.create(user=ada, name="Cheap tents",
-                                                          query="q=tent")}[target]()
+    shopper, ada, kind, target, promise
+):
+    thing = {
+        "brand": lambda: BrandFactory(name="Trailhead"),
+        "category": lambda: CategoryFactory(name="Tents"),
+        "search": lambda: SavedSearch.objects.create(user=ada, name="Cheap tents", query="q=tent"),
+    }[target]()
 
     response = shopper.post(FOLLOW, {"kind": kind, "target": thing.pk})
 
@@ -105,21 +114,24 @@ def test_a_price_to_watch_for_is_stored_and_can_be_changed(shopper, tent):
 
     assert messages_of(response)[-1] == "You’ll hear when Ridge tent drops below €39.90."
     assert list(Subscription.objects.values_list("kind", "price_below")) == [
-        ("price_below", D("39.90"))]
+        ("price_below", D("39.90"))
+    ]
 
 
-@pytest.mark.parametrize(("price", "error"), [
-    ("", "Name the price to watch for."),
-    ("0", "Enter a price above zero."),
-    ("-5", "Enter a price above zero."),
-    ("abc", "Enter the price as a number, like 40 or 39.99."),
-    ("NaN", "Enter the price as a number, like 40 or 39.99."),
-    ("12.345", "Use at most two decimals."),
-    ("99999999999", "That is more than any price here."),
-    ("50.01", "It costs €50.00 now: name a price at or below that."),
-])
-def test_a_price_that_is_not_a_positive_number_below_todays_is_refused(shopper, tent, price,
-                                                                       error):
+@pytest.mark.parametrize(
+    ("price", "error"),
+    [
+        ("", "Name the price to watch for."),
+        ("0", "Enter a price above zero."),
+        ("-5", "Enter a price above zero."),
+        ("abc", "Enter the price as a number, like 40 or 39.99."),
+        ("NaN", "Enter the price as a number, like 40 or 39.99."),
+        ("12.345", "Use at most two decimals."),
+        ("99999999999", "That is more than any price here."),
+        ("50.01", "It costs €50.00 now: name a price at or below that."),
+    ],
+)
+def test_a_price_that_is_not_a_positive_number_below_todays_is_refused(shopper, tent, price, error):
     response = shopper.post(FOLLOW, follow_data(tent, Kind.PRICE_BELOW, price_below=price))
 
     assert response.status_code == 400
@@ -132,20 +144,25 @@ def test_a_price_that_is_not_a_positive_number_below_todays_is_refused(shopper, 
     assert not Subscription.objects.exists()
 
 
-@pytest.mark.parametrize(("data", "status", "error"), [
-    ({"kind": "price_drop", "target": "999999"}, 404,
-     "That product doesn’t exist or isn’t for sale any more."),
-    ({"kind": "brand", "target": "999999"}, 404, "That brand doesn’t exist."),
-    ({"kind": "category", "target": "999999"}, 404, "That category doesn’t exist."),
-    ({"kind": "search", "target": "999999"}, 404, "You have no such saved search."),
-    ({"kind": "everything", "target": "1"}, 400, "There is no such way to follow something"),
-    ({"kind": "price_drop", "target": "abc"}, 400, "Say what to follow."),
-    ({"kind": "price_drop", "target": "-1"}, 400, "Say what to follow."),
-    ({"kind": "price_drop", "target": "9" * 30}, 400, "Say what to follow."),
-    ({}, 400, "Say what to follow."),
-])
-def test_following_what_does_not_exist_says_so_and_changes_nothing(shopper, data, status,
-                                                                   error):
+@pytest.mark.parametrize(
+    ("data", "status", "error"),
+    [
+        (
+            {"kind": "price_drop", "target": "999999"},
+            404,
+            "That product doesn’t exist or isn’t for sale any more.",
+        ),
+        ({"kind": "brand", "target": "999999"}, 404, "That brand doesn’t exist."),
+        ({"kind": "category", "target": "999999"}, 404, "That category doesn’t exist."),
+        ({"kind": "search", "target": "999999"}, 404, "You have no such saved search."),
+        ({"kind": "everything", "target": "1"}, 400, "There is no such way to follow something"),
+        ({"kind": "price_drop", "target": "abc"}, 400, "Say what to follow."),
+        ({"kind": "price_drop", "target": "-1"}, 400, "Say what to follow."),
+        ({"kind": "price_drop", "target": "9" * 30}, 400, "Say what to follow."),
+        ({}, 400, "Say what to follow."),
+    ],
+)
+def test_following_what_does_not_exist_says_so_and_changes_nothing(shopper, data, status, error):
     response = shopper.post(FOLLOW, data)
 
     assert response.status_code == status
@@ -176,8 +193,7 @@ def test_too_many_subscriptions_are_refused_with_a_message(shopper, tent, monkey
 # --- Anonymous shoppers -----------------------------------------------------------------------
 
 
-def test_an_anonymous_follow_asks_to_log_in_and_comes_back_to_the_same_action(client, ada,
-                                                                               tent):
+def test_an_anonymous_follow_asks_to_log_in_and_comes_back_to_the_same_action(client, ada, tent):
     response = client.post(FOLLOW, follow_data(tent, Kind.PRICE_BELOW, price_below="40"))
 
     assert not Subscription.objects.exists()
@@ -186,11 +202,15 @@ def test_an_anonymous_follow_asks_to_log_in_and_comes_back_to_the_same_action(cl
     back = parse_qs(login.query)["next"][0]
     assert urlsplit(back).path == FOLLOW
     assert parse_qs(urlsplit(back).query) == {
-        "kind": ["price_below"], "target": [str(tent.pk)], "price_below": ["40"],
-        "next": ["/p/ridge-tent/"]}
+        "kind": ["price_below"],
+        "target": [str(tent.pk)],
+        "price_below": ["40"],
+        "next": ["/p/ridge-tent/"],
+    }
 
-    confirm = client.post(reverse("shop:login"), {"username": "ada", "password": PASSWORD,
-                                                 "next": back}, follow=True)
+    confirm = client.post(
+        reverse("shop:login"), {"username": "ada", "password": PASSWORD, "next": back}, follow=True
+    )
     page = confirm.content.decode()
     assert confirm.redirect_chain[-1][0] == back
     assert "Follow Ridge tent" in page
@@ -248,8 +268,9 @@ def test_a_subscription_is_switched_off_and_on(shopper, ada, tent):
 def test_a_switch_to_anything_but_on_or_off_is_refused(shopper, ada, tent, value):
     subscription = SubscriptionFactory(user=ada, product=tent)
 
-    response = shopper.post(reverse("preferences:switch-subscription", args=[subscription.pk]),
-                            {"active": value})
+    response = shopper.post(
+        reverse("preferences:switch-subscription", args=[subscription.pk]), {"active": value}
+    )
 
     assert response.status_code == 400
     assert "Say on or off." in response.content.decode()
@@ -273,8 +294,11 @@ def test_other_shoppers_subscriptions_and_notifications_are_not_found(shopper, t
 
     theirs = SubscriptionFactory(product=tent)
     notification = theirs.user.notifications.create(
-        change=ProductChangeFactory(product=tent), subscription=theirs, reason="price_drop",
-        title="Theirs")
+        change=ProductChangeFactory(product=tent),
+        subscription=theirs,
+        reason="price_drop",
+        title="Theirs",
+    )
     posts = [
         (reverse("preferences:switch-subscription", args=[theirs.pk]), {"active": "off"}),
         (reverse("preferences:delete-subscription", args=[theirs.pk]), {}),
@@ -325,8 +349,10 @@ def test_the_unsubscribe_link_asks_first_and_a_get_changes_nothing(client, follo
     response = client.get(unsubscribe_url(token_for(Target(followed.user_id, followed.pk))))
 
     assert response.status_code == 200
-    assert "Stop notifications about <strong>Ridge tent</strong> (any price drop)?" in \
-        response.content.decode()
+    assert (
+        "Stop notifications about <strong>Ridge tent</strong> (any price drop)?"
+        in response.content.decode()
+    )
     assert Subscription.objects.get().is_active
 
 
@@ -337,8 +363,7 @@ def test_one_click_unsubscribes_without_logging_in_or_a_csrf_token(followed):
     response = client.post(url, {"List-Unsubscribe": "One-Click"})
 
     assert response.status_code == 200
-    assert "You won’t hear about Ridge tent (any price drop) any more." in \
-        response.content.decode()
+    assert "You won’t hear about Ridge tent (any price drop) any more." in response.content.decode()
     assert not Subscription.objects.get().is_active
     again = client.post(url, {"List-Unsubscribe": "One-Click"})
     assert "were already off" in again.content.decode()
@@ -350,7 +375,10 @@ def test_a_digest_link_stops_daily_digests_only(ada):
     Client().post(unsubscribe_url(token_for(Target(ada.pk))))
 
     assert dict(DeliverySetting.objects.values_list("topic", "email")) == {
-        "price": "off", "arrivals": "off", "searches": "off"}
+        "price": "off",
+        "arrivals": "off",
+        "searches": "off",
+    }
     assert set(DeliverySetting.objects.values_list("inbox", flat=True)) == {True}
 
 
@@ -358,15 +386,19 @@ def tampered(token):
     return token[:-1] + ("A" if token[-1] != "A" else "B")
 
 
-@pytest.mark.parametrize("make", [
-    lambda f: tampered(token_for(Target(f.user_id, f.pk))),
-    lambda f: token_for(Target(f.user_id, f.pk)).replace(":", "", 1),
-    lambda f: signing.TimestampSigner(salt="another.salt").sign_object(
-        {"u": f.user_id, "s": f.pk}),
-    lambda f: signing.TimestampSigner(salt=SALT).sign_object({"u": "x", "s": f.pk}),
-    lambda f: signing.TimestampSigner(salt=SALT).sign_object([f.user_id, f.pk]),
-    lambda f: "not-a-token",
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda f: tampered(token_for(Target(f.user_id, f.pk))),
+        lambda f: token_for(Target(f.user_id, f.pk)).replace(":", "", 1),
+        lambda f: signing.TimestampSigner(salt="another.salt").sign_object(
+            {"u": f.user_id, "s": f.pk}
+        ),
+        lambda f: signing.TimestampSigner(salt=SALT).sign_object({"u": "x", "s": f.pk}),
+        lambda f: signing.TimestampSigner(salt=SALT).sign_object([f.user_id, f.pk]),
+        lambda f: "not-a-token",
+    ],
+)
 def test_a_forged_or_damaged_link_is_refused_and_changes_nothing(client, followed, make):
     response = client.post(unsubscribe_url(make(followed)))
 
@@ -385,7 +417,9 @@ def test_a_link_for_one_subscription_cannot_stop_another(client, ada, followed):
 
     assert "Nothing left to stop" in response.content.decode()
     assert dict(Subscription.objects.values_list("pk", "is_active")) == {
-        followed.pk: False, other.pk: True}
+        followed.pk: False,
+        other.pk: True,
+    }
 
 
 def test_an_expired_link_is_refused(client, followed, settings, monkeypatch):

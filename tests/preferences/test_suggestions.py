@@ -25,20 +25,23 @@ def test_nothing_browsed_notices_nothing():
     assert Noticed(colour_ids=(1,))
 
 
-@pytest.mark.parametrize(("rows", "colours"), [
-    ([row(VIEW, 1, colour=10)], (10,)),
-    ([row(VIEW, 1, 10), row(VIEW, 2, 10), row(VIEW, 3, 20)], (10, 20)),
-    # One cart add (3) outweighs two views (2).
-    ([row(VIEW, 1, 10), row(VIEW, 2, 10), row(CART, 3, 20)], (20, 10)),
-    # A purchase (5) outweighs four views.
-    ([*(row(VIEW, n, 10) for n in range(1, 5)), row(BUY, 9, 20)], (20, 10)),
-    # Ties go to the lower id.
-    ([row(VIEW, 1, 30), row(VIEW, 2, 20)], (20, 30)),
-    # At most three colours.
-    ([row(VIEW, n, 10 * n) for n in (1, 2, 3, 4)][::-1] + [row(VIEW, 5, 40)], (40, 10, 20)),
-    # One view among eleven (under a tenth of the weight) is noise.
-    ([*(row(VIEW, n, 10) for n in range(1, 11)), row(VIEW, 11, 20)], (10,)),
-])
+@pytest.mark.parametrize(
+    ("rows", "colours"),
+    [
+        ([row(VIEW, 1, colour=10)], (10,)),
+        ([row(VIEW, 1, 10), row(VIEW, 2, 10), row(VIEW, 3, 20)], (10, 20)),
+        # One cart add (3) outweighs two views (2).
+        ([row(VIEW, 1, 10), row(VIEW, 2, 10), row(CART, 3, 20)], (20, 10)),
+        # A purchase (5) outweighs four views.
+        ([*(row(VIEW, n, 10) for n in range(1, 5)), row(BUY, 9, 20)], (20, 10)),
+        # Ties go to the lower id.
+        ([row(VIEW, 1, 30), row(VIEW, 2, 20)], (20, 30)),
+        # At most three colours.
+        ([row(VIEW, n, 10 * n) for n in (1, 2, 3, 4)][::-1] + [row(VIEW, 5, 40)], (40, 10, 20)),
+        # One view among eleven (under a tenth of the weight) is noise.
+        ([*(row(VIEW, n, 10) for n in range(1, 11)), row(VIEW, 11, 20)], (10,)),
+    ],
+)
 def test_colours_are_the_strongest_first(rows, colours):
     assert tastes(rows).colour_ids == colours
 
@@ -52,8 +55,12 @@ def test_a_purchase_counts_once_however_it_was_tracked():
 
 
 def test_materials_are_the_two_strongest():
-    rows = [row(VIEW, 1, 10, material=7), row(VIEW, 2, 10, material=7),
-            row(VIEW, 3, 10, material=8), row(VIEW, 4, 10, material=9)]
+    rows = [
+        row(VIEW, 1, 10, material=7),
+        row(VIEW, 2, 10, material=7),
+        row(VIEW, 3, 10, material=8),
+        row(VIEW, 4, 10, material=9),
+    ]
 
     assert tastes(rows).material_ids == (7, 8)
 
@@ -79,8 +86,7 @@ def test_an_anonymous_visitors_own_events_are_read_in_one_query(django_assert_nu
     EventFactory(session_key="visit-a", product=ProductFactory(colour=red))
     EventFactory(session_key="visit-b", product=ProductFactory(colour=blue))
     EventFactory(session_key="visit-a", kind=Event.Kind.IMPRESSION, product=None)
-    EventFactory(session_key="visit-a", kind=Event.Kind.CLICK,
-                 product=ProductFactory(colour=blue))
+    EventFactory(session_key="visit-a", kind=Event.Kind.CLICK, product=ProductFactory(colour=blue))
 
     with django_assert_num_queries(1):
         noticed = noticed_tastes(visitor(session_key="visit-a"))
@@ -92,8 +98,12 @@ def test_an_anonymous_visitors_own_events_are_read_in_one_query(django_assert_nu
 def test_a_logged_in_visitors_events_are_read_by_account_across_visits():
     user, red, blue = UserFactory(), ColourFactory(), ColourFactory()
     EventFactory(session_key="phone", user=user, product=ProductFactory(colour=red))
-    EventFactory(session_key="laptop", user=user, kind=Event.Kind.CART_ADD,
-                 product=ProductFactory(colour=blue))
+    EventFactory(
+        session_key="laptop",
+        user=user,
+        kind=Event.Kind.CART_ADD,
+        product=ProductFactory(colour=blue),
+    )
     EventFactory(session_key="laptop", product=ProductFactory(colour=ColourFactory()))
 
     noticed = noticed_tastes(visitor(session_key="laptop", user=user))
@@ -107,8 +117,7 @@ def test_only_the_latest_events_are_read(monkeypatch):
     old, new = ColourFactory(), ColourFactory()
     long_ago = timezone.now() - timedelta(days=30)
     for _ in range(3):
-        EventFactory(session_key="visit-a", product=ProductFactory(colour=old),
-                     created_at=long_ago)
+        EventFactory(session_key="visit-a", product=ProductFactory(colour=old), created_at=long_ago)
     for _ in range(2):
         EventFactory(session_key="visit-a", product=ProductFactory(colour=new))
 

@@ -32,7 +32,8 @@ def drop():
 
 
 def test_a_fan_out_enqueues_the_next_batch_then_the_emails_of_every_span(
-        drop, settings, published, mailoutbox):
+    drop, settings, published, mailoutbox
+):
     settings.TAILOR_FAN_OUT_BATCH = 2
     ada, bob, cy = sorted(Subscription.objects.values_list("user_id", flat=True))
 
@@ -77,7 +78,8 @@ def test_instant_emails_left_waiting_are_sent_again(drop, published, mailoutbox)
     tasks.fan_out(drop.pk)
     published.clear()  # the e-mail tasks were lost
     ProductChange.objects.filter(pk=drop.pk).update(
-        fanned_out_at=timezone.now() - timedelta(minutes=30))
+        fanned_out_at=timezone.now() - timedelta(minutes=30)
+    )
 
     assert tasks.resume_fan_outs() == 1
 
@@ -101,5 +103,6 @@ def test_send_digests_enqueues_one_digest_per_shopper_waiting(drop, published, m
     tasks.send_digest(daily.pk)
     tasks.send_digest(daily.pk)
     assert [m.subject for m in mailoutbox if m.to == [daily.email]] == [
-        "Your Tailor digest: 1 update"]
+        "Your Tailor digest: 1 update"
+    ]
     assert tasks.send_digests() == 0

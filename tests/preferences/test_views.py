@@ -83,7 +83,7 @@ def test_preferences_page_offers_every_choice_with_the_shops_defaults(client, re
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert '<legend>Preferred colours</legend>' in page
+    assert "<legend>Preferred colours</legend>" in page
     assert 'style="background: #c0392b"' in page
     assert "Wool" in page
     assert "Recommended for you" in page
@@ -93,17 +93,31 @@ def test_preferences_page_offers_every_choice_with_the_shops_defaults(client, re
 
 
 def test_anonymous_shopper_saves_preferences_under_their_browsers_owner_key(client, red, wool):
-    response = client.post(EDIT, preference_form(
-        sort="price", page_size="48", colours=[red.pk], materials=[wool.pk], audience="women",
-        price_max="49.90", in_stock_only="on"))
+    response = client.post(
+        EDIT,
+        preference_form(
+            sort="price",
+            page_size="48",
+            colours=[red.pk],
+            materials=[wool.pk],
+            audience="women",
+            price_max="49.90",
+            in_stock_only="on",
+        ),
+    )
 
     assert response.status_code == 302
     assert response.url == EDIT
     assert last_message(response) == "Saved. Listings now start from your preferences."
     preference = Preference.objects.get()
     assert (preference.user, preference.owner_key) == (None, client.session[OWNER_KEY])
-    assert (preference.sort, preference.page_size, preference.audience, preference.price_max,
-            preference.in_stock_only) == ("price", 48, "women", Decimal("49.90"), True)
+    assert (
+        preference.sort,
+        preference.page_size,
+        preference.audience,
+        preference.price_max,
+        preference.in_stock_only,
+    ) == ("price", 48, "women", Decimal("49.90"), True)
     assert list(preference.colours.all()) == [red]
     assert list(preference.materials.all()) == [wool]
 
@@ -132,8 +146,9 @@ def test_saving_again_changes_the_one_preference_row(red, blue):
 
 def test_each_saved_value_is_marked_you_chose_this(red, blue, wool):
     client = anonymous()
-    client.post(EDIT, preference_form(sort="price", price_max="30", colours=[red.pk],
-                                      materials=[wool.pk]))
+    client.post(
+        EDIT, preference_form(sort="price", price_max="30", colours=[red.pk], materials=[wool.pk])
+    )
 
     page = client.get(EDIT).content.decode()
 
@@ -259,11 +274,14 @@ def test_pages_answer_head_requests(client, url):
     assert client.head(url).status_code == 200
 
 
-@pytest.mark.parametrize(("url", "data"), [
-    (EDIT, preference_form(sort="newest")),
-    (RESET, {}),
-    (SAVE_SEARCH, {"name": "Red things", "query": "colour=red"}),
-])
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        (EDIT, preference_form(sort="newest")),
+        (RESET, {}),
+        (SAVE_SEARCH, {"name": "Red things", "query": "colour=red"}),
+    ],
+)
 def test_changes_without_a_csrf_token_are_forbidden_and_change_nothing(url, data):
     browser = Client(enforce_csrf_checks=True)
     set_session(browser, **{OWNER_KEY: "a" * 32})
@@ -344,7 +362,8 @@ def test_suggestion_with_nothing_noticed_says_so_and_keeps_the_form(client):
     assert response.url == EDIT
     assert last_message(response) == (
         "The shop hasn’t noticed any colours or materials you like yet: browse a few products, "
-        "then try again.")
+        "then try again."
+    )
 
 
 def test_suggestion_is_disabled_when_personalization_is_off(client, browsed):
@@ -353,12 +372,16 @@ def test_suggestion_is_disabled_when_personalization_is_off(client, browsed):
     page = client.get(EDIT).content.decode()
     response = client.get(SUGGEST)
 
-    assert re.search(r"<button type=\"submit\" disabled aria-describedby=\"suggest-off\">"
-                     r"Start from what the shop noticed</button>", page)
+    assert re.search(
+        r"<button type=\"submit\" disabled aria-describedby=\"suggest-off\">"
+        r"Start from what the shop noticed</button>",
+        page,
+    )
     assert "Personalization is off, so the shop keeps no notes" in page
     assert response.url == EDIT
     assert last_message(response) == (
-        "Personalization is off, so the shop has noticed nothing to suggest.")
+        "Personalization is off, so the shop has noticed nothing to suggest."
+    )
 
 
 def test_suggestion_button_is_offered_while_personalization_is_on(client):
@@ -374,17 +397,23 @@ def test_suggestion_button_is_offered_while_personalization_is_on(client):
 def test_saving_a_search_keeps_only_listing_parameters_and_returns_to_the_listing():
     client = anonymous()
 
-    response = client.post(SAVE_SEARCH, {
-        "name": "  Red wool  ", "query": "?page=3&colour=red&evil=1&sort=price&colour=red&q=",
-    })
+    response = client.post(
+        SAVE_SEARCH,
+        {
+            "name": "  Red wool  ",
+            "query": "?page=3&colour=red&evil=1&sort=price&colour=red&q=",
+        },
+    )
 
     search = SavedSearch.objects.get()
-    assert (search.name, search.query, search.owner_key) == ("Red wool", "colour=red&sort=price",
-                                                             "a" * 32)
+    assert (search.name, search.query, search.owner_key) == (
+        "Red wool",
+        "colour=red&sort=price",
+        "a" * 32,
+    )
     assert response.status_code == 302
     assert response.url == "/products/?colour=red&sort=price"
-    assert last_message(response) == (
-        "Saved “Red wool”. Find it again under your saved searches.")
+    assert last_message(response) == ("Saved “Red wool”. Find it again under your saved searches.")
 
 
 def test_saving_a_search_gives_a_new_anonymous_browser_an_owner_key(client):
@@ -400,7 +429,8 @@ def test_saving_under_a_name_already_used_updates_that_search():
     response = client.post(SAVE_SEARCH, {"name": "Gifts", "query": "colour=blue&on_sale=true"})
 
     assert list(SavedSearch.objects.values_list("name", "query")) == [
-        ("Gifts", "colour=blue&on_sale=true")]
+        ("Gifts", "colour=blue&on_sale=true")
+    ]
     assert last_message(response) == "Updated your saved search “Gifts”."
 
 
@@ -410,15 +440,20 @@ def test_the_same_name_for_another_shopper_is_their_own_search():
     anonymous("b" * 32).post(SAVE_SEARCH, {"name": "Gifts", "query": "colour=blue"})
 
     assert sorted(SavedSearch.objects.values_list("owner_key", "query")) == [
-        ("a" * 32, "colour=red"), ("b" * 32, "colour=blue")]
+        ("a" * 32, "colour=red"),
+        ("b" * 32, "colour=blue"),
+    ]
 
 
 BAD_SEARCHES = [
     ({"name": "", "query": "colour=red"}, "name", "Give the search a name."),
     ({"name": "   ", "query": "colour=red"}, "name", "Give the search a name."),
     ({"query": "colour=red"}, "name", "Give the search a name."),
-    ({"name": "x" * 81, "query": ""}, "name",
-     "Keep the name to 80 characters or fewer (it has 81)."),
+    (
+        {"name": "x" * 81, "query": ""},
+        "name",
+        "Keep the name to 80 characters or fewer (it has 81).",
+    ),
     ({"name": "x" * 500, "query": ""}, "name", "(it has 500)"),
     ({"name": "Long", "query": "q=" + "a" * 999}, "query", "That search is too long to save"),
     ({"name": "Grows", "query": "q=" + "é" * 300}, "query", "That search is too long to save"),
@@ -496,8 +531,9 @@ def test_renaming_a_saved_search():
     client = anonymous()
     search = saved(client)
 
-    response = client.post(reverse("preferences:rename-search", args=[search.pk]),
-                           {"name": "Red things"})
+    response = client.post(
+        reverse("preferences:rename-search", args=[search.pk]), {"name": "Red things"}
+    )
 
     assert response.url == SEARCHES
     assert last_message(response) == "Renamed “Red” to “Red things”."
@@ -505,17 +541,19 @@ def test_renaming_a_saved_search():
     assert (search.name, search.query) == ("Red things", "colour=red")
 
 
-@pytest.mark.parametrize(("name", "error"), [
-    ("", "Give the search a name."),
-    ("x" * 500, "Keep the name to 80 characters or fewer (it has 500)."),
-    ("Blue", "You already have a saved search called “Blue”."),
-])
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("", "Give the search a name."),
+        ("x" * 500, "Keep the name to 80 characters or fewer (it has 500)."),
+        ("Blue", "You already have a saved search called “Blue”."),
+    ],
+)
 def test_a_bad_new_name_is_refused_beside_that_search(name, error):
     client = anonymous()
     search, _ = saved(client), saved(client, "Blue", "colour=blue")
 
-    response = client.post(reverse("preferences:rename-search", args=[search.pk]),
-                           {"name": name})
+    response = client.post(reverse("preferences:rename-search", args=[search.pk]), {"name": name})
 
     assert response.status_code == 400
     page = response.content.decode()
@@ -529,8 +567,9 @@ def test_deleting_a_saved_search():
     client = anonymous()
     search = saved(client)
 
-    response = client.post(reverse("preferences:delete-search", args=[search.pk]),
-                           {"next": ACCOUNT})
+    response = client.post(
+        reverse("preferences:delete-search", args=[search.pk]), {"next": ACCOUNT}
+    )
 
     assert response.url == ACCOUNT
     assert last_message(response) == "Deleted your saved search “Red”."
@@ -541,8 +580,9 @@ def test_deleting_a_saved_search():
 def test_another_shoppers_saved_search_is_not_found(action):
     search = saved(anonymous("a" * 32))
 
-    response = anonymous("b" * 32).post(reverse(f"preferences:{action}", args=[search.pk]),
-                                        {"name": "Mine now"})
+    response = anonymous("b" * 32).post(
+        reverse(f"preferences:{action}", args=[search.pk]), {"name": "Mine now"}
+    )
 
     assert response.status_code == 404
     assert SavedSearch.objects.get().name == "Red"
@@ -613,7 +653,8 @@ def account_queries(client) -> int:
 
 
 def test_account_page_costs_one_count_query_per_search_and_counts_at_most_twenty(
-        shopper_client, red):
+    shopper_client, red
+):
     user = shopper_client.session["_auth_user_id"]
 
     def have(total, query="colour=red&price_max=80&sort=price"):

@@ -10,8 +10,12 @@ from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
-DETAILS = {"full_name": "Ada Lovelace", "email": "ada@example.com", "address": "1 Lane",
-           "country": "GB"}
+DETAILS = {
+    "full_name": "Ada Lovelace",
+    "email": "ada@example.com",
+    "address": "1 Lane",
+    "country": "GB",
+}
 
 
 def test_card_carries_what_a_card_shows_with_the_products_own_figures():
@@ -20,7 +24,11 @@ def test_card_carries_what_a_card_shows_with_the_products_own_figures():
     card = ProductCard.of(product)
 
     assert (card.pk, card.name, card.url, card.image_url) == (
-        product.pk, product.name, product.get_absolute_url(), product.image_url)
+        product.pk,
+        product.name,
+        product.get_absolute_url(),
+        product.image_url,
+    )
     assert (card.brand_name, card.colour_name) == (product.brand.name, product.colour.name)
     assert (card.on_sale, card.discount_percent, card.in_stock) == (True, 25, False)
 
@@ -45,7 +53,8 @@ def test_inactive_and_unknown_products_have_no_card():
 
 
 def test_saving_a_product_forgets_its_card_when_the_change_commits(
-        django_capture_on_commit_callbacks):
+    django_capture_on_commit_callbacks,
+):
     product = ProductFactory(price=Decimal("20.00"))
     cards([product.pk])
 

@@ -55,8 +55,9 @@ def test_order_freezes_prices_at_purchase_time():
 
     order.refresh_from_db()
     assert order.total == Decimal("65.00")
-    assert sorted((line.product_name, line.unit_price, line.quantity)
-                  for line in order.lines.all()) == [
+    assert sorted(
+        (line.product_name, line.unit_price, line.quantity) for line in order.lines.all()
+    ) == [
         ("Lamp", Decimal("40.00"), 1),
         ("Mug", Decimal("12.50"), 2),
     ]
@@ -65,11 +66,17 @@ def test_order_freezes_prices_at_purchase_time():
 @pytest.mark.django_db
 def test_order_keeps_details_user_and_session():
     user = UserFactory()
-    order = place_order(cart_with((ProductFactory(), 1)), details=DETAILS, user=user,
-                        session_key="abc123")
+    order = place_order(
+        cart_with((ProductFactory(), 1)), details=DETAILS, user=user, session_key="abc123"
+    )
     order.refresh_from_db()
     assert (order.user, order.session_key, order.full_name, order.email, order.country.code) == (
-        user, "abc123", "Ada Lovelace", "ada@example.com", "GB")
+        user,
+        "abc123",
+        "Ada Lovelace",
+        "ada@example.com",
+        "GB",
+    )
 
 
 @pytest.mark.django_db
@@ -85,7 +92,8 @@ def test_order_takes_stock_and_empties_the_cart():
 
 @pytest.mark.django_db
 def test_confirmation_is_enqueued_only_when_the_order_commits(
-        django_capture_on_commit_callbacks, enqueued):
+    django_capture_on_commit_callbacks, enqueued
+):
     cart = cart_with((ProductFactory(), 1))
     with django_capture_on_commit_callbacks() as callbacks:
         order = place_order(cart, details=DETAILS)
@@ -104,8 +112,10 @@ def test_not_enough_stock_raises_and_changes_nothing(django_capture_on_commit_ca
     scarce = ProductFactory(stock=1, name="Last lamp")
     cart = cart_with((plenty, 2), (scarce, 2))
 
-    with django_capture_on_commit_callbacks() as callbacks, \
-            pytest.raises(CheckoutError, match="Last lamp"):
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(CheckoutError, match="Last lamp"),
+    ):
         place_order(cart, details=DETAILS)
 
     assert callbacks == []
@@ -149,7 +159,8 @@ def test_order_placed_while_the_broker_is_down_still_completes(transactional_db,
 
 
 def test_two_shoppers_racing_for_the_last_item_get_one_order(
-        require_postgres, transactional_db, enqueued):
+    require_postgres, transactional_db, enqueued
+):
     last = ProductFactory(stock=1)
     carts = [cart_with((last, 1)), cart_with((last, 1))]
     barrier = threading.Barrier(len(carts), timeout=10)

@@ -20,11 +20,14 @@ def test_the_setting_is_read_when_no_value_is_given(settings):
     assert clock.as_of() == datetime(2011, 12, 10, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2011-12-10", datetime(2011, 12, 10, tzinfo=UTC)),
-    ("2011-12-09T12:50:00", datetime(2011, 12, 9, 12, 50, tzinfo=UTC)),
-    ("2011-12-09T12:50:00+01:00", datetime(2011, 12, 9, 11, 50, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2011-12-10", datetime(2011, 12, 10, tzinfo=UTC)),
+        ("2011-12-09T12:50:00", datetime(2011, 12, 9, 12, 50, tzinfo=UTC)),
+        ("2011-12-09T12:50:00+01:00", datetime(2011, 12, 9, 11, 50, tzinfo=UTC)),
+    ],
+)
 def test_dates_and_times_are_read_in_utc_unless_they_carry_an_offset(text, expected):
     assert clock.as_of(text) == expected
 

@@ -34,11 +34,24 @@ def seed(*options):
 
 
 def product_rows():
-    return sorted(Product.objects.values_list(
-        "sku", "slug", "name", "description", "brand__slug", "category__slug", "colour__slug",
-        "material__slug", "audience", "price", "compare_at_price", "stock", "is_active",
-        "created_at",
-    ))
+    return sorted(
+        Product.objects.values_list(
+            "sku",
+            "slug",
+            "name",
+            "description",
+            "brand__slug",
+            "category__slug",
+            "colour__slug",
+            "material__slug",
+            "audience",
+            "price",
+            "compare_at_price",
+            "stock",
+            "is_active",
+            "created_at",
+        )
+    )
 
 
 def order_rows():
@@ -50,8 +63,17 @@ def order_rows():
     return sorted(
         (row[1] or "", *row[2:], tuple(sorted(lines[row[0]])))
         for row in Order.objects.values_list(
-            "pk", "user__username", "session_key", "full_name", "email", "address", "country",
-            "status", "total", "created_at", "confirmation_sent_at",
+            "pk",
+            "user__username",
+            "session_key",
+            "full_name",
+            "email",
+            "address",
+            "country",
+            "status",
+            "total",
+            "created_at",
+            "confirmation_sent_at",
         )
     )
 
@@ -60,15 +82,23 @@ def event_rows():
     return sorted(
         (row[0] or "", *row[1:])
         for row in Event.objects.values_list(
-            "user__username", "kind", "session_key", "product__sku", "country", "page",
-            "quantity", "created_at",
+            "user__username",
+            "kind",
+            "session_key",
+            "product__sku",
+            "country",
+            "page",
+            "quantity",
+            "created_at",
         )
     )
 
 
 def counts():
-    return {model.__name__: model.objects.count()
-            for model in (Product, Brand, User, Shopper, Order, OrderLine, Event)}
+    return {
+        model.__name__: model.objects.count()
+        for model in (Product, Brand, User, Shopper, Order, OrderLine, Event)
+    }
 
 
 @pytest.mark.django_db
@@ -109,9 +139,14 @@ def test_running_twice_keeps_counts_and_spares_what_it_did_not_make():
     call_command("loaddata", "colours", "materials", "categories", verbosity=0)
     own_brand = Brand.objects.create(name="House", slug="house")
     Product.objects.create(
-        sku="HOUSE-1", slug="house-mug", name="House Mug", brand=own_brand,
-        category=Category.objects.get(slug="mugs"), colour=Colour.objects.get(slug="white"),
-        material=Material.objects.get(slug="ceramic"), price=Decimal("9.99"),
+        sku="HOUSE-1",
+        slug="house-mug",
+        name="House Mug",
+        brand=own_brand,
+        category=Category.objects.get(slug="mugs"),
+        colour=Colour.objects.get(slug="white"),
+        material=Material.objects.get(slug="ceramic"),
+        price=Decimal("9.99"),
     )
     seed()
     first = counts()
@@ -119,7 +154,8 @@ def test_running_twice_keeps_counts_and_spares_what_it_did_not_make():
 
     assert counts() == first
     assert set(User.objects.filter(is_superuser=True).values_list("username", flat=True)) == {
-        "root"}
+        "root"
+    }
     assert User.objects.filter(username="alice", shopper__is_demo=False).exists()
     assert Product.objects.filter(sku="HOUSE-1", brand=own_brand).exists()
     assert Shopper.objects.filter(is_demo=True).count() == 30
@@ -138,8 +174,9 @@ def test_refuses_when_someone_else_has_a_demo_username():
 def test_orders_freeze_product_names_and_prices_and_match_purchase_events():
     seed()
     lines = list(OrderLine.objects.select_related("order", "product", "order__user__shopper"))
-    purchases = set(Event.objects.filter(kind="purchase")
-                    .values_list("session_key", "product_id", "quantity"))
+    purchases = set(
+        Event.objects.filter(kind="purchase").values_list("session_key", "product_id", "quantity")
+    )
 
     assert lines
     for line in lines:
@@ -209,8 +246,11 @@ def test_products_have_regular_companions(simulation):
         for a, b in combinations(bought, 2):
             companions[a][b] += 1
             companions[b][a] += 1
-    shares = [companions[p].most_common(1)[0][1] / n if companions[p] else 0
-              for p, n in orders.items() if n >= 4]
+    shares = [
+        companions[p].most_common(1)[0][1] / n if companions[p] else 0
+        for p, n in orders.items()
+        if n >= 4
+    ]
 
     assert len(shares) >= 100
     assert statistics.mean(shares) > 0.38
@@ -221,8 +261,9 @@ def test_views_concentrate_on_each_shoppers_favourite_colours(simulation):
     colours = defaultdict(list)
     for session in sessions:
         if session.shopper is not None:
-            colours[session.shopper] += [products[e.product].colour for e in session.events
-                                         if e.kind == "view"]
+            colours[session.shopper] += [
+                products[e.product].colour for e in session.events if e.kind == "view"
+            ]
     everyone = [c for views in colours.values() for c in views]
     shuffled = random.Random(0).sample(everyone, len(everyone))
 
@@ -232,7 +273,7 @@ def test_views_concentrate_on_each_shoppers_favourite_colours(simulation):
     real = [top_two_share(v) for v in colours.values() if len(v) >= 10]
     chance, start = [], 0
     for views in (v for v in colours.values() if len(v) >= 10):
-        chance.append(top_two_share(shuffled[start:start + len(views)]))
+        chance.append(top_two_share(shuffled[start : start + len(views)]))
         start += len(views)
     assert statistics.mean(real) > 2 / 15 + 0.2
     assert statistics.mean(real) > statistics.mean(chance) + 0.15
@@ -243,8 +284,11 @@ def department_mix_spread(products, orders, countries):
     mixes = defaultdict(Counter)
     for order, country in zip(orders, countries, strict=True):
         mixes[country].update(products[i].department for i, _ in order.lines)
-    shares = [{d: n / sum(mix.values()) for d, n in mix.items()}
-              for mix in mixes.values() if sum(mix.values()) >= 50]
+    shares = [
+        {d: n / sum(mix.values()) for d, n in mix.items()}
+        for mix in mixes.values()
+        if sum(mix.values()) >= 50
+    ]
     return statistics.mean(
         sum(abs(a.get(d, 0) - b.get(d, 0)) for d in a.keys() | b.keys()) / 2
         for a, b in combinations(shares, 2)

@@ -26,8 +26,9 @@ def units_sold() -> dict[str, int]:
 
 @pytest.fixture
 def sales():
-    kettle, lamp, tent, mug = (ProductFactory(name=name) for name in ("kettle", "lamp", "tent",
-                                                                       "mug"))
+    kettle, lamp, tent, mug = (
+        ProductFactory(name=name) for name in ("kettle", "lamp", "tent", "mug")
+    )
     sell(kettle, 2)
     sell(kettle, 3, status=Order.Status.SHIPPED, days_ago=29)
     sell(kettle, 7, status=Order.Status.CANCELLED)

@@ -149,11 +149,14 @@ def test_product_page_shows_the_product(client):
     assert "LANT-1" in response.content.decode()
 
 
-@pytest.mark.parametrize("url", [
-    "/p/no-such-product/",
-    "/c/no-such-category/",
-    "/b/no-such-brand/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/p/no-such-product/",
+        "/c/no-such-category/",
+        "/b/no-such-brand/",
+    ],
+)
 def test_unknown_pages_use_the_sites_404_page(client, url):
     response = client.get(url)
     assert response.status_code == 404
@@ -186,13 +189,16 @@ def test_product_url_points_at_a_working_picture(client):
     assert response["Content-Type"] == "image/svg+xml"
 
 
-@pytest.mark.parametrize(("icon", "hex_colour"), [
-    ("rocket", "c0392b"),
-    ("tent", "zzzzzz"),
-    ("tent", "c0392"),
-    ("tent", "c0392b00"),
-    ("tent", "%22onload%3D"),
-])
+@pytest.mark.parametrize(
+    ("icon", "hex_colour"),
+    [
+        ("rocket", "c0392b"),
+        ("tent", "zzzzzz"),
+        ("tent", "c0392"),
+        ("tent", "c0392b00"),
+        ("tent", "%22onload%3D"),
+    ],
+)
 def test_bad_picture_icon_or_colour_is_not_found(client, icon, hex_colour):
     response = client.get(f"/img/{icon}/{hex_colour}.svg")
     assert response.status_code == 404
@@ -221,15 +227,18 @@ def test_adding_to_cart_follows_a_safe_next_only(client):
     assert unsafe["Location"] == reverse("shop:cart")
 
 
-@pytest.mark.parametrize(("quantity", "error"), [
-    ("abc", "Enter a whole number of items."),
-    ("1.5", "Enter a whole number of items."),
-    ("", "Enter how many you want."),
-    ("0", "Enter at least 1."),
-    ("-1", "Enter at least 1."),
-    ("100", "You can buy at most 99 at once."),
-    ("4", "Only 3 left in stock."),
-])
+@pytest.mark.parametrize(
+    ("quantity", "error"),
+    [
+        ("abc", "Enter a whole number of items."),
+        ("1.5", "Enter a whole number of items."),
+        ("", "Enter how many you want."),
+        ("0", "Enter at least 1."),
+        ("-1", "Enter at least 1."),
+        ("100", "You can buy at most 99 at once."),
+        ("4", "Only 3 left in stock."),
+    ],
+)
 def test_bad_quantity_is_a_400_with_the_reason_and_nothing_carted(client, quantity, error):
     product = ProductFactory(stock=3)
 
@@ -298,8 +307,9 @@ def test_removing_from_the_cart(client):
     product = ProductFactory()
     add_to_cart(client, product, 1)
 
-    response = client.post(reverse("shop:cart-update", args=[product.pk]),
-                           {"quantity": 1, "remove": "1"})
+    response = client.post(
+        reverse("shop:cart-update", args=[product.pk]), {"quantity": 1, "remove": "1"}
+    )
 
     assert response.status_code == 302
     assert Cart(client.session).quantity_of(product.pk) == 0
@@ -369,8 +379,11 @@ def test_checkout_prefills_a_shoppers_details(client):
 
     form = client.get(reverse("shop:checkout")).context["form"]
 
-    assert form.initial == {"full_name": "Ada Lovelace", "email": "ada@example.com",
-                            "country": "GB"}
+    assert form.initial == {
+        "full_name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "country": "GB",
+    }
 
 
 def test_checkout_with_missing_details_shows_errors_and_places_nothing(client):
@@ -482,10 +495,16 @@ def test_order_history_lists_only_own_orders(client):
 
 
 def test_signup_creates_a_shopper_and_logs_them_in(client):
-    response = client.post(reverse("shop:signup"), {
-        "username": "ada", "email": "ada@example.com", "country": "GB",
-        "password1": PASSWORD, "password2": PASSWORD,
-    })
+    response = client.post(
+        reverse("shop:signup"),
+        {
+            "username": "ada",
+            "email": "ada@example.com",
+            "country": "GB",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
 
     assert response.status_code == 302
     user = get_user_model().objects.get(username="ada")
@@ -495,10 +514,15 @@ def test_signup_creates_a_shopper_and_logs_them_in(client):
 
 
 def test_signup_with_mismatched_passwords_creates_nobody(client):
-    response = client.post(reverse("shop:signup"), {
-        "username": "ada", "email": "ada@example.com",
-        "password1": PASSWORD, "password2": PASSWORD + "x",
-    })
+    response = client.post(
+        reverse("shop:signup"),
+        {
+            "username": "ada",
+            "email": "ada@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD + "x",
+        },
+    )
     assert response.status_code == 200
     assert response.context["form"].errors
     assert not get_user_model().objects.filter(username="ada").exists()
@@ -547,8 +571,9 @@ def count_queries(client, url):
 # A department page: its category, the bands, the navigation, 4 catalog options, 5 facets and
 # the page of products.
 @pytest.mark.parametrize(("page_name", "most_queries"), [("home", 4), ("department", 13)])
-def test_catalog_pages_run_a_fixed_number_of_queries(client, page_name, most_queries,
-                                                     django_assert_max_num_queries):
+def test_catalog_pages_run_a_fixed_number_of_queries(
+    client, page_name, most_queries, django_assert_max_num_queries
+):
     department = DepartmentFactory()
     category = CategoryFactory(parent=department)
     url = reverse("shop:home") if page_name == "home" else department.get_absolute_url()
@@ -556,8 +581,9 @@ def test_catalog_pages_run_a_fixed_number_of_queries(client, page_name, most_que
     def add_products(count):
         # Distinct brands and colours: a missing select_related would show as extra queries.
         for index in range(count):
-            ProductFactory(category=category, compare_at_price=Decimal("99.00") if index % 2
-                           else None)
+            ProductFactory(
+                category=category, compare_at_price=Decimal("99.00") if index % 2 else None
+            )
 
     add_products(5)
     few = count_queries(client, url)

@@ -6,17 +6,25 @@ from shop import clock
 
 
 class Command(BaseCommand):
-    help = ("Compute every enabled band now (or only the named ones) in one run that loads each "
-            "input once, in this process by default.")
+    help = (
+        "Compute every enabled band now (or only the named ones) in one run that loads each "
+        "input once, in this process by default."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("slugs", nargs="*", help="Band slugs; all enabled bands if none.")
-        parser.add_argument("--queue", action="store_true",
-                            help="Queue one Celery task per band instead of computing here.")
         parser.add_argument(
-            "--as-of", default=None, metavar="WHEN",
+            "--queue",
+            action="store_true",
+            help="Queue one Celery task per band instead of computing here.",
+        )
+        parser.add_argument(
+            "--as-of",
+            default=None,
+            metavar="WHEN",
             help="End the bands' windows here instead of now: 'latest-order' (for an imported "
-                 "history), YYYY-MM-DD or an ISO date and time. Default: TAILOR_AS_OF, else now.")
+            "history), YYYY-MM-DD or an ISO date and time. Default: TAILOR_AS_OF, else now.",
+        )
 
     def handle(self, *args, slugs, queue, as_of, **options):
         try:
@@ -34,8 +42,10 @@ class Command(BaseCommand):
         compute_and_store(bands, as_of)
         for band in bands:
             band.refresh_from_db()
-            self.stdout.write(f"  {band.slug}: {band.context_count} contexts, "
-                              f"{band.result_count} rows in {band.last_duration_ms / 1000:.1f} s")
+            self.stdout.write(
+                f"  {band.slug}: {band.context_count} contexts, "
+                f"{band.result_count} rows in {band.last_duration_ms / 1000:.1f} s"
+            )
 
     def chosen(self, slugs) -> list[Band]:
         bands = Band.objects.exclude(algorithm="recently_viewed").order_by("pk")

@@ -25,10 +25,12 @@ class Command(BaseCommand):
         if created:
             admin.set_password(ADMIN_PASSWORD)
             admin.save()
-        self.stdout.write(self.style.SUCCESS(
-            "\nTailor is starting.\n"
-            "  Shop:  http://127.0.0.1:8000/\n"
-            f"  Admin: http://127.0.0.1:8000/admin/  (user {ADMIN_USERNAME}, "
-            f"password {ADMIN_PASSWORD})\n"
-            "  Stop with Ctrl-C.\n"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\nTailor is starting.\n"
+                "  Shop:  http://127.0.0.1:8000/\n"
+                f"  Admin: http://127.0.0.1:8000/admin/  (user {ADMIN_USERNAME}, "
+                f"password {ADMIN_PASSWORD})\n"
+                "  Stop with Ctrl-C.\n"
+            )
+        )

@@ -34,13 +34,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--products", type=positive_int, default=2000)
         parser.add_argument("--shoppers", type=positive_int, default=500)
-        parser.add_argument("--days", type=positive_int, default=90,
-                            help="Days of behaviour before --until.")
+        parser.add_argument(
+            "--days", type=positive_int, default=90, help="Days of behaviour before --until."
+        )
         parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument("--until", type=date.fromisoformat, default=None,
-                            help="YYYY-MM-DD; behaviour ends at its midnight UTC (default today).")
-        parser.add_argument("--no-bands", action="store_true",
-                            help="Load the default bands but don't compute them.")
+        parser.add_argument(
+            "--until",
+            type=date.fromisoformat,
+            default=None,
+            help="YYYY-MM-DD; behaviour ends at its midnight UTC (default today).",
+        )
+        parser.add_argument(
+            "--no-bands", action="store_true", help="Load the default bands but don't compute them."
+        )
 
     def handle(self, *args, **options):
         # tqdm redraws its line with "\r"; Django's OutputWrapper would end each redraw with a
@@ -49,16 +55,18 @@ class Command(BaseCommand):
         self.quiet = options["verbosity"] == 0
         until = datetime.combine(options["until"] or timezone.now().date(), time(), tzinfo=UTC)
         params = behaviour_demo.Params(days=options["days"])
-        demo = behaviour_demo.simulate(options["seed"], options["products"], options["shoppers"],
-                                       until, params)
+        demo = behaviour_demo.simulate(
+            options["seed"], options["products"], options["shoppers"], until, params
+        )
         with transaction.atomic():
             self.load_reference_data()
             self.remove_earlier_demo_data()
             first_product = self.create_catalog(demo)
             first_user = self.create_shoppers(demo)
             counts = self.simulate_behaviour(demo, first_product, first_user)
-            counts["follows"] = self.create_follows(options["seed"], demo, first_product,
-                                                    first_user)
+            counts["follows"] = self.create_follows(
+                options["seed"], demo, first_product, first_user
+            )
         self.report(demo, counts, until)
         refresh_sales_counts()
         call_command("setup_bands", stdout=self.stdout)
@@ -69,8 +77,14 @@ class Command(BaseCommand):
     @contextmanager
     def step(self, name: str, total: int, unit: str = "row"):
         """A progress bar on stderr; yields the function that advances it."""
-        with tqdm(total=total, desc=name, unit=unit, file=self.stream, disable=self.quiet,
-                  dynamic_ncols=True) as bar:
+        with tqdm(
+            total=total,
+            desc=name,
+            unit=unit,
+            file=self.stream,
+            disable=self.quiet,
+            dynamic_ncols=True,
+        ) as bar:
             yield bar.update
 
     def load_reference_data(self):
@@ -98,34 +112,40 @@ class Command(BaseCommand):
 
     def simulate_behaviour(self, demo, first_product: int, first_user: int):
         with self.step("Simulating behaviour", len(demo.plan.starts), "session") as advance:
-            return behaviour_demo.write_sessions(demo.sessions, demo.products, first_product,
-                                                 first_user, advance)
+            return behaviour_demo.write_sessions(
+                demo.sessions, demo.products, first_product, first_user, advance
+            )
 
     def simulate_band_traffic(self, seed: int, until: datetime, days: int):
         """Band impressions and clicks for the demo's visits, then their daily figures."""
         with self.step("Simulating band traffic", 2, "step") as advance:
             written = write_band_traffic(seed)
             advance(1)
-            rows = roll_up((until - timedelta(days=days)).date(),
-                           (until - timedelta(days=1)).date())
+            rows = roll_up(
+                (until - timedelta(days=days)).date(), (until - timedelta(days=1)).date()
+            )
             advance(1)
-        self.stdout.write(f"{written:,} band impressions and clicks; {rows:,} daily band "
-                          "figures rolled up.")
+        self.stdout.write(
+            f"{written:,} band impressions and clicks; {rows:,} daily band figures rolled up."
+        )
 
     def create_follows(self, seed: int, demo, first_product: int, first_user: int) -> int:
-        rows = follows_demo.follows(behaviour_demo.seeded(seed, "follows"), len(demo.shoppers),
-                                    demo.products)
+        rows = follows_demo.follows(
+            behaviour_demo.seeded(seed, "follows"), len(demo.shoppers), demo.products
+        )
         with self.step("Following products, brands and categories", 1, "step") as advance:
             written = follows_demo.write_subscriptions(rows, first_product, first_user)
             advance(1)
         return written
 
     def report(self, demo, counts, until: datetime):
-        self.stdout.write(self.style.SUCCESS(
-            f"Seeded {len(demo.products):,} products from {len(demo.brands)} brands, "
-            f"{len(demo.shoppers):,} shoppers, {counts['orders']:,} orders with "
-            f"{counts['order lines']:,} lines, and {counts['events']:,} events "
-            f"({counts['view']:,} views, {counts['cart_add']:,} cart adds, "
-            f"{counts['purchase']:,} purchases) up to {until:%Y-%m-%d}; demo shoppers follow "
-            f"{counts['follows']:,} products, brands and categories."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {len(demo.products):,} products from {len(demo.brands)} brands, "
+                f"{len(demo.shoppers):,} shoppers, {counts['orders']:,} orders with "
+                f"{counts['order lines']:,} lines, and {counts['events']:,} events "
+                f"({counts['view']:,} views, {counts['cart_add']:,} cart adds, "
+                f"{counts['purchase']:,} purchases) up to {until:%Y-%m-%d}; demo shoppers follow "
+                f"{counts['follows']:,} products, brands and categories."
+            )
+        )

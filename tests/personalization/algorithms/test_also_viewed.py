@@ -12,13 +12,15 @@ from personalization.algorithms.also_viewed import also_viewed
 def events(*rows) -> pd.DataFrame:
     """Tracked events from (session_key, product_id, kind) tuples."""
     frame = pd.DataFrame(list(rows), columns=["session_key", "product_id", "kind"])
-    return pd.DataFrame({
-        "session_key": frame["session_key"].astype("str"),
-        "user_id": np.nan,
-        "product_id": frame["product_id"].astype("int64"),
-        "kind": frame["kind"].astype("str"),
-        "created_at": pd.Timestamp("2025-06-15", tz="UTC"),
-    })
+    return pd.DataFrame(
+        {
+            "session_key": frame["session_key"].astype("str"),
+            "user_id": np.nan,
+            "product_id": frame["product_id"].astype("int64"),
+            "kind": frame["kind"].astype("str"),
+            "created_at": pd.Timestamp("2025-06-15", tz="UTC"),
+        }
+    )
 
 
 def views(session_key: str, *product_ids: int) -> list[tuple]:
@@ -42,18 +44,25 @@ SESSIONS = events(
 
 def test_ranks_co_viewed_products_by_sessions():
     assert rows(also_viewed(SESSIONS, min_support=1, top_n=5)) == [
-        ("product:1", 2, 2.0), ("product:1", 3, 2.0),
-        ("product:2", 1, 2.0), ("product:2", 3, 1.0), ("product:2", 4, 1.0),
-        ("product:3", 1, 2.0), ("product:3", 2, 1.0),
+        ("product:1", 2, 2.0),
+        ("product:1", 3, 2.0),
+        ("product:2", 1, 2.0),
+        ("product:2", 3, 1.0),
+        ("product:2", 4, 1.0),
+        ("product:3", 1, 2.0),
+        ("product:3", 2, 1.0),
         ("product:4", 2, 1.0),
     ]
 
 
-@pytest.mark.parametrize(("min_support", "top_n", "expected"), [
-    (2, 5, [("product:1", 2), ("product:1", 3), ("product:2", 1), ("product:3", 1)]),
-    (3, 5, []),
-    (1, 1, [("product:1", 2), ("product:2", 1), ("product:3", 1), ("product:4", 2)]),
-])
+@pytest.mark.parametrize(
+    ("min_support", "top_n", "expected"),
+    [
+        (2, 5, [("product:1", 2), ("product:1", 3), ("product:2", 1), ("product:3", 1)]),
+        (3, 5, []),
+        (1, 1, [("product:1", 2), ("product:2", 1), ("product:3", 1), ("product:4", 2)]),
+    ],
+)
 def test_min_support_and_top_n(min_support, top_n, expected):
     result = also_viewed(SESSIONS, min_support=min_support, top_n=top_n)
 
@@ -92,10 +101,14 @@ def test_supports_match_plain_python_counting():
     }
 
 
-@pytest.mark.parametrize("frame", [
-    events(),
-    events(("s1", 1, "cart_add"), ("s1", 2, "purchase")),  # no views
-    events(*views("s1", 1, 1), *views("s2", 2)),  # no session viewed two products
-], ids=["no events", "no views", "no pairs"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        events(),
+        events(("s1", 1, "cart_add"), ("s1", 2, "purchase")),  # no views
+        events(*views("s1", 1, 1), *views("s2", 2)),  # no session viewed two products
+    ],
+    ids=["no events", "no views", "no pairs"],
+)
 def test_no_co_views_gives_empty_result(frame):
     pd.testing.assert_frame_equal(also_viewed(frame, min_support=1, top_n=5), empty_result())

@@ -14,13 +14,23 @@ def lines(*baskets) -> pd.DataFrame:
     """Order lines from baskets of product ids: basket i is order i + 1, one line per id."""
     pairs = [(order, product) for order, basket in enumerate(baskets, 1) for product in basket]
     frame = pd.DataFrame(pairs, columns=["order_id", "product_id"], dtype="int64")
-    return frame.assign(quantity=1, price=10.0, created_at=pd.Timestamp("2025-06-15", tz="UTC"),
-                        user_id=np.nan, session_key="s", country="FR")
+    return frame.assign(
+        quantity=1,
+        price=10.0,
+        created_at=pd.Timestamp("2025-06-15", tz="UTC"),
+        user_id=np.nan,
+        session_key="s",
+        country="FR",
+    )
 
 
 def rows(result: pd.DataFrame) -> list[tuple]:
-    return [(ctx, pid, round(score, 4)) for ctx, pid, score in
-            result[["context", "product_id", "score"]].itertuples(index=False, name=None)]
+    return [
+        (ctx, pid, round(score, 4))
+        for ctx, pid, score in result[["context", "product_id", "score"]].itertuples(
+            index=False, name=None
+        )
+    ]
 
 
 # 8 orders. Supports: 1 → 3, 2 → 5, 3 → 1, 4 → 2; {1, 2} → 2, {1, 3} → 1.
@@ -30,12 +40,29 @@ def rows(result: pd.DataFrame) -> list[tuple]:
 SHOP = lines([1, 2], [1, 2], [1, 3], [2], [2], [2], [4], [4])
 
 
-@pytest.mark.parametrize(("metric", "expected"), [
-    ("confidence", [("product:1", 2, 0.6667), ("product:1", 3, 0.3333),
-                    ("product:2", 1, 0.4), ("product:3", 1, 1.0)]),
-    ("lift", [("product:1", 3, 2.6667), ("product:1", 2, 1.0667),
-              ("product:2", 1, 1.0667), ("product:3", 1, 2.6667)]),
-])
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [
+        (
+            "confidence",
+            [
+                ("product:1", 2, 0.6667),
+                ("product:1", 3, 0.3333),
+                ("product:2", 1, 0.4),
+                ("product:3", 1, 1.0),
+            ],
+        ),
+        (
+            "lift",
+            [
+                ("product:1", 3, 2.6667),
+                ("product:1", 2, 1.0667),
+                ("product:2", 1, 1.0667),
+                ("product:3", 1, 2.6667),
+            ],
+        ),
+    ],
+)
 def test_lift_favours_the_rare_partner_confidence_the_common_one(metric, expected):
     result = co_purchases(SHOP, min_support=1, metric=metric, top_n=5)
 
@@ -46,16 +73,21 @@ def test_reason_counts_the_orders_with_both():
     result = co_purchases(SHOP, min_support=1, top_n=5)
 
     assert list(result["reason"]) == [
-        "Bought together in 1 order", "Bought together in 2 orders",
-        "Bought together in 2 orders", "Bought together in 1 order",
+        "Bought together in 1 order",
+        "Bought together in 2 orders",
+        "Bought together in 2 orders",
+        "Bought together in 1 order",
     ]
 
 
-@pytest.mark.parametrize(("min_support", "expected"), [
-    (1, [("product:1", 3), ("product:1", 2), ("product:2", 1), ("product:3", 1)]),
-    (2, [("product:1", 2), ("product:2", 1)]),
-    (3, []),
-])
+@pytest.mark.parametrize(
+    ("min_support", "expected"),
+    [
+        (1, [("product:1", 3), ("product:1", 2), ("product:2", 1), ("product:3", 1)]),
+        (2, [("product:1", 2), ("product:2", 1)]),
+        (3, []),
+    ],
+)
 def test_min_support_drops_rarer_pairs(min_support, expected):
     result = co_purchases(SHOP, min_support=min_support, top_n=5)
 
@@ -65,8 +97,11 @@ def test_min_support_drops_rarer_pairs(min_support, expected):
 def test_top_n_keeps_the_best_per_product():
     result = co_purchases(SHOP, min_support=1, metric="confidence", top_n=1)
 
-    assert [row[:2] for row in rows(result)] == [("product:1", 2), ("product:2", 1),
-                                                 ("product:3", 1)]
+    assert [row[:2] for row in rows(result)] == [
+        ("product:1", 2),
+        ("product:2", 1),
+        ("product:3", 1),
+    ]
 
 
 # lift(1 → 3) = 2·6 / (3·4) = 1 = lift(1 → 2) = 1·6 / (3·2), but {1, 3} has support 2, {1, 2} 1.
@@ -99,10 +134,14 @@ def test_repeated_product_in_an_order_counts_once_and_never_pairs_with_itself():
     assert list(result["reason"]) == ["Bought together in 1 order"] * 2
 
 
-@pytest.mark.parametrize("frame", [
-    lines(),
-    lines([1], [2], [3, 3]),  # no order with two different products
-], ids=["no lines", "no pairs"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        lines(),
+        lines([1], [2], [3, 3]),  # no order with two different products
+    ],
+    ids=["no lines", "no pairs"],
+)
 def test_no_pairs_gives_empty_result(frame):
     pd.testing.assert_frame_equal(co_purchases(frame, min_support=1, top_n=5), empty_result())
 
@@ -119,8 +158,10 @@ def random_baskets(seed: int = 7, orders: int = 400, products: int = 25) -> list
     """Baskets of 1–5 draws from a skewed catalogue, repeats allowed (ids 101, 102, ...)."""
     rng = np.random.default_rng(seed)
     weights = 1 / np.arange(1, products + 1)
-    return [list(rng.choice(products, size=rng.integers(1, 6), p=weights / weights.sum()) + 101)
-            for _ in range(orders)]
+    return [
+        list(rng.choice(products, size=rng.integers(1, 6), p=weights / weights.sum()) + 101)
+        for _ in range(orders)
+    ]
 
 
 def oracle_supports(baskets) -> tuple[Counter, Counter]:
@@ -145,8 +186,9 @@ def test_pair_supports_match_plain_python_counting(min_support):
 
     a, b, support = pair_supports(matrix, min_support)
 
-    counted = {(int(products[i]), int(products[j])): int(s)
-               for i, j, s in zip(a, b, support, strict=True)}
+    counted = {
+        (int(products[i]), int(products[j])): int(s) for i, j, s in zip(a, b, support, strict=True)
+    }
     assert counted == {pair: n for pair, n in TOGETHER.items() if n >= min_support}
     assert len(counted) > 20  # the baskets are not trivially small
 
@@ -155,7 +197,8 @@ def oracle_scores(metric: str, min_support: int) -> dict[tuple[int, int], tuple[
     n = len(BASKETS)
     return {
         (a, b): ((s / ALONE[a]) if metric == "confidence" else (s * n) / (ALONE[a] * ALONE[b]), s)
-        for (a, b), s in TOGETHER.items() if s >= min_support
+        for (a, b), s in TOGETHER.items()
+        if s >= min_support
     }
 
 
@@ -182,23 +225,28 @@ def test_confidence_and_lift_match_mlxtend(min_support):
     n_orders = len(BASKETS)
     one_hot = pd.DataFrame([dict.fromkeys(basket, True) for basket in BASKETS]).notna()
     itemsets = fpgrowth(one_hot, min_support=min_support / n_orders, use_colnames=True)
-    rules = association_rules(itemsets, num_itemsets=n_orders, metric="confidence",
-                              min_threshold=0)
+    rules = association_rules(itemsets, num_itemsets=n_orders, metric="confidence", min_threshold=0)
     single = rules[(rules["antecedents"].map(len) == 1) & (rules["consequents"].map(len) == 1)]
     reference = {
         (f"product:{next(iter(ante))}", next(iter(cons))): (conf, lift)
         for ante, cons, conf, lift in single[
-            ["antecedents", "consequents", "confidence", "lift"]].itertuples(index=False)
+            ["antecedents", "consequents", "confidence", "lift"]
+        ].itertuples(index=False)
     }
     everything = len(ALONE)
 
-    confidence = co_purchases(lines(*BASKETS), min_support=min_support, metric="confidence",
-                              top_n=everything)
+    confidence = co_purchases(
+        lines(*BASKETS), min_support=min_support, metric="confidence", top_n=everything
+    )
     lift = co_purchases(lines(*BASKETS), min_support=min_support, metric="lift", top_n=everything)
 
     assert len(reference) > 20
     for result, column in ((confidence, 0), (lift, 1)):
-        ours = {(ctx, pid): score for ctx, pid, score in
-                result[["context", "product_id", "score"]].itertuples(index=False, name=None)}
+        ours = {
+            (ctx, pid): score
+            for ctx, pid, score in result[["context", "product_id", "score"]].itertuples(
+                index=False, name=None
+            )
+        }
         assert ours.keys() == reference.keys()
         assert all(np.isclose(ours[key], reference[key][column]) for key in reference)

@@ -18,20 +18,34 @@ from personalization.algorithms.evaluation import (
 
 def order_lines(*rows):
     """(order, product, quantity, user or None, session, country, day of March 2026)."""
-    return pd.DataFrame([{
-        "order_id": o, "product_id": p, "quantity": q, "price": 1.0,
-        "created_at": pd.Timestamp(f"2026-03-{day:02d}", tz="UTC"), "user_id": u,
-        "session_key": s, "country": c,
-    } for o, p, q, u, s, c, day in rows])
+    return pd.DataFrame(
+        [
+            {
+                "order_id": o,
+                "product_id": p,
+                "quantity": q,
+                "price": 1.0,
+                "created_at": pd.Timestamp(f"2026-03-{day:02d}", tz="UTC"),
+                "user_id": u,
+                "session_key": s,
+                "country": c,
+            }
+            for o, p, q, u, s, c, day in rows
+        ]
+    )
 
 
 def test_hit_precision_and_recall_on_a_hand_worked_case():
     # Case 1: 2 of the first 3 are relevant (of 4 relevant). Case 2: nothing. Case 3: empty.
     found = scores([[1, 2, 3, 9], [5, 6, 7], []], [{1, 3, 10, 11}, {8}, {1}], k=3)
 
-    assert found == Scores(cases=3, covered=2, hit_rate=pytest.approx(1 / 3),
-                           precision=pytest.approx((2 / 3) / 3),
-                           recall=pytest.approx((2 / 4) / 3))
+    assert found == Scores(
+        cases=3,
+        covered=2,
+        hit_rate=pytest.approx(1 / 3),
+        precision=pytest.approx((2 / 3) / 3),
+        recall=pytest.approx((2 / 4) / 3),
+    )
 
 
 def test_only_the_first_k_items_count():
@@ -57,15 +71,20 @@ def test_time_split_puts_the_cutoff_moment_after():
 
 
 def test_baseline_is_most_units_first_ties_by_product_id():
-    lines = order_lines((1, 5, 2, None, "a", "NL", 1), (2, 3, 1, None, "b", "NL", 1),
-                        (3, 4, 1, None, "c", "NL", 1), (3, 3, 1, None, "c", "NL", 1))
+    lines = order_lines(
+        (1, 5, 2, None, "a", "NL", 1),
+        (2, 3, 1, None, "b", "NL", 1),
+        (3, 4, 1, None, "c", "NL", 1),
+        (3, 3, 1, None, "c", "NL", 1),
+    )
 
     assert baseline_list(lines) == [3, 5, 4]
 
 
 def test_orders_are_keyed_by_shopper_or_visit_with_distinct_products():
-    lines = order_lines((1, 5, 1, 7.0, "a", "NL", 1), (1, 2, 1, 7.0, "a", "NL", 1),
-                        (2, 5, 1, None, "b", "FR", 1))
+    lines = order_lines(
+        (1, 5, 1, 7.0, "a", "NL", 1), (1, 2, 1, 7.0, "a", "NL", 1), (2, 5, 1, None, "b", "FR", 1)
+    )
 
     found = orders(lines)
 
@@ -85,8 +104,14 @@ def test_judge_orders_scores_the_band_and_the_baseline_on_the_same_orders():
 
 
 def test_hidden_items_skip_single_item_orders_and_depend_only_on_the_seed():
-    cases = orders(order_lines((1, 5, 1, None, "a", "NL", 1), (1, 6, 1, None, "a", "NL", 1),
-                               (1, 7, 1, None, "a", "NL", 1), (2, 8, 1, None, "b", "NL", 1)))
+    cases = orders(
+        order_lines(
+            (1, 5, 1, None, "a", "NL", 1),
+            (1, 6, 1, None, "a", "NL", 1),
+            (1, 7, 1, None, "a", "NL", 1),
+            (2, 8, 1, None, "b", "NL", 1),
+        )
+    )
 
     found = hidden_items(cases, seed=0)
 

@@ -32,15 +32,38 @@ EVENTS = events(
 LINES = lines((1, 3, 7.0, "b"), (2, 1, NAN, "a"))
 
 
-@pytest.mark.parametrize(("weights", "expected"), [
-    (None, [("sa", 1, 7.0, "bought"), ("sa", 2, 4.0, "added to your cart"),
-            ("u7", 1, 1.0, "viewed"), ("u7", 3, 5.0, "bought")]),
-    ({"view": 2.0}, [("sa", 1, 9.0, "bought"), ("sa", 2, 5.0, "added to your cart"),
-                     ("u7", 1, 2.0, "viewed"), ("u7", 3, 5.0, "bought")]),
-    ({"purchase": 10.0, "cart_add": 0.5}, [
-        ("sa", 1, 12.0, "bought"), ("sa", 2, 1.5, "added to your cart"),
-        ("u7", 1, 1.0, "viewed"), ("u7", 3, 10.0, "bought")]),
-])
+@pytest.mark.parametrize(
+    ("weights", "expected"),
+    [
+        (
+            None,
+            [
+                ("sa", 1, 7.0, "bought"),
+                ("sa", 2, 4.0, "added to your cart"),
+                ("u7", 1, 1.0, "viewed"),
+                ("u7", 3, 5.0, "bought"),
+            ],
+        ),
+        (
+            {"view": 2.0},
+            [
+                ("sa", 1, 9.0, "bought"),
+                ("sa", 2, 5.0, "added to your cart"),
+                ("u7", 1, 2.0, "viewed"),
+                ("u7", 3, 5.0, "bought"),
+            ],
+        ),
+        (
+            {"purchase": 10.0, "cart_add": 0.5},
+            [
+                ("sa", 1, 12.0, "bought"),
+                ("sa", 2, 1.5, "added to your cart"),
+                ("u7", 1, 1.0, "viewed"),
+                ("u7", 3, 10.0, "bought"),
+            ],
+        ),
+    ],
+)
 def test_interactions_sum_weights_and_keep_the_strongest_verb(weights, expected):
     found = interactions(EVENTS, LINES, weights=weights)
 
@@ -57,12 +80,15 @@ def test_a_purchase_event_alone_counts_for_nothing():
     assert interactions(events(("b", 7.0, 3, "purchase")), LINES.iloc[:0]).empty
 
 
-@pytest.mark.parametrize(("user_id", "session_key", "key"), [
-    (7.0, "abc", "u7"),
-    (NAN, "abc", "sabc"),
-    (12.0, "", "u12"),
-    (12.0, NAN, "u12"),
-])
+@pytest.mark.parametrize(
+    ("user_id", "session_key", "key"),
+    [
+        (7.0, "abc", "u7"),
+        (NAN, "abc", "sabc"),
+        (12.0, "", "u12"),
+        (12.0, NAN, "u12"),
+    ],
+)
 def test_visitor_keys(user_id, session_key, key):
     found = interactions(events((session_key, user_id, 1, "view")), LINES.iloc[:0])
 
@@ -75,11 +101,21 @@ def test_a_touch_with_neither_user_nor_session_is_ignored(session_key):
 
 
 def test_visitors_are_ordered_by_key_then_product():
-    found = interactions(events(("zz", NAN, 2, "view"), ("b", 10.0, 5, "view"), ("b", 9.0, 3,
-                                "view"), ("b", 9.0, 1, "view")), LINES.iloc[:0])
+    found = interactions(
+        events(
+            ("zz", NAN, 2, "view"),
+            ("b", 10.0, 5, "view"),
+            ("b", 9.0, 3, "view"),
+            ("b", 9.0, 1, "view"),
+        ),
+        LINES.iloc[:0],
+    )
 
     assert list(found[["visitor", "product_id"]].itertuples(index=False, name=None)) == [
-        ("szz", 2), ("u10", 5), ("u9", 1), ("u9", 3),
+        ("szz", 2),
+        ("u10", 5),
+        ("u9", 1),
+        ("u9", 3),
     ]
 
 
@@ -90,28 +126,47 @@ def test_no_input_gives_no_interactions():
     assert list(found.columns) == ["visitor", "product_id", "weight", "verb"]
 
 
-NAMES = {1: "Trail Tent 2", 2: "Camp Stove", 3: "Down Sleeping Bag", 4: "Lantern",
-         11: "Mirrorless Camera", 12: "Zoom Lens", 13: "Tripod", 14: "Camera Bag"}
+NAMES = {
+    1: "Trail Tent 2",
+    2: "Camp Stove",
+    3: "Down Sleeping Bag",
+    4: "Lantern",
+    11: "Mirrorless Camera",
+    12: "Zoom Lens",
+    13: "Tripod",
+    14: "Camera Bag",
+}
 CAMPING, PHOTO = {1, 2, 3, 4}, {11, 12, 13, 14}
 # Campers always take the tent and the stove; photographers the camera and the lens.
 HISTORIES = {
-    "u1": [1, 2, 3], "u2": [1, 2, 4], "u3": [1, 2, 3, 4], "u4": [1, 2], "u5": [1, 2, 3],
-    "u6": [1, 2, 4], "u11": [11, 12, 13], "u12": [11, 12, 14], "u13": [11, 12, 13, 14],
-    "u14": [11, 12], "u15": [11, 12, 13], "u16": [11, 12, 14],
+    "u1": [1, 2, 3],
+    "u2": [1, 2, 4],
+    "u3": [1, 2, 3, 4],
+    "u4": [1, 2],
+    "u5": [1, 2, 3],
+    "u6": [1, 2, 4],
+    "u11": [11, 12, 13],
+    "u12": [11, 12, 14],
+    "u13": [11, 12, 13, 14],
+    "u14": [11, 12],
+    "u15": [11, 12, 13],
+    "u16": [11, 12, 14],
     "snew": [1],  # has seen only the tent
 }
 VERB_OF = {1: "viewed", 2: "added to your cart", 3: "bought"}
 
 
 def history_frame(histories=HISTORIES) -> pd.DataFrame:
-    rows = [(visitor, product, float(1 + product % 3), VERB_OF[1 + product % 3])
-            for visitor, products in histories.items() for product in products]
+    rows = [
+        (visitor, product, float(1 + product % 3), VERB_OF[1 + product % 3])
+        for visitor, products in histories.items()
+        for product in products
+    ]
     return pd.DataFrame(rows, columns=["visitor", "product_id", "weight", "verb"])
 
 
 def recommend(frame=None, **options):
-    options = {"product_names": NAMES, "factors": 8, "top_n": 4, "min_interactions": 1,
-               **options}
+    options = {"product_names": NAMES, "factors": 8, "top_n": 4, "min_interactions": 1, **options}
     return recommended_for_you(history_frame() if frame is None else frame, **options)
 
 
@@ -163,8 +218,12 @@ def test_with_a_mixed_history_each_reason_names_the_item_from_the_same_group():
     results = recommend(history_frame({**HISTORIES, "umix": [1, 11]}), top_n=6).results
 
     mine = results[results["context"] == "visitor:umix"]
-    expected = ["Because you added Trail Tent 2 to your cart" if product in CAMPING else
-                "Because you bought Mirrorless Camera" for product in mine["product_id"]]
+    expected = [
+        "Because you added Trail Tent 2 to your cart"
+        if product in CAMPING
+        else "Because you bought Mirrorless Camera"
+        for product in mine["product_id"]
+    ]
     assert mine["reason"].tolist() == expected
     assert set(mine["product_id"]) == (CAMPING | PHOTO) - {1, 11}
 
@@ -190,12 +249,15 @@ def test_a_different_random_state_gives_different_factors():
     assert not np.array_equal(first.item_factors, second.item_factors)
 
 
-@pytest.mark.parametrize(("min_interactions", "served"), [
-    (1, set(HISTORIES)),
-    (2, set(HISTORIES) - {"snew"}),
-    (3, set(HISTORIES) - {"snew", "u4", "u14"}),
-    (5, set()),
-])
+@pytest.mark.parametrize(
+    ("min_interactions", "served"),
+    [
+        (1, set(HISTORIES)),
+        (2, set(HISTORIES) - {"snew"}),
+        (3, set(HISTORIES) - {"snew", "u4", "u14"}),
+        (5, set()),
+    ],
+)
 def test_visitors_below_min_interactions_get_nothing(min_interactions, served):
     results = recommend(min_interactions=min_interactions).results
 

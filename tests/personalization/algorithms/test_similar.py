@@ -12,14 +12,17 @@ from personalization.algorithms.similar import (
 NAMES = {("department", 1): "Camping", ("department", 2): "Photo"}
 COLUMNS = ["product_id", "category_id", "department_id", "colour_id", "material_id", "price"]
 # Department 1 (Camping): categories 10 and 11; product 6 is alone in department 2.
-CATALOGUE = pd.DataFrame([
-    (1, 10, 1, 5, 7, 100.0),
-    (2, 10, 1, 5, 8, 120.0),
-    (3, 11, 1, 6, 7, 90.0),
-    (4, 11, 1, 5, 7, 200.0),
-    (5, 10, 1, 6, 7, 126.0),
-    (6, 20, 2, 5, 7, 100.0),
-], columns=COLUMNS)
+CATALOGUE = pd.DataFrame(
+    [
+        (1, 10, 1, 5, 7, 100.0),
+        (2, 10, 1, 5, 8, 120.0),
+        (3, 11, 1, 6, 7, 90.0),
+        (4, 11, 1, 5, 7, 200.0),
+        (5, 10, 1, 6, 7, 126.0),
+        (6, 20, 2, 5, 7, 100.0),
+    ],
+    columns=COLUMNS,
+)
 
 
 def products(*rows) -> pd.DataFrame:
@@ -32,28 +35,56 @@ def rows_for(result: pd.DataFrame, key: str) -> list[tuple]:
 
 
 # Points: department 1, category 4, colour 1, material 1, price within 25% 1.
-@pytest.mark.parametrize(("product", "expected"), [
-    (1, [(2, 7.0, "Same category and colour, similar price"),
-         (5, 6.0, "Same category and material"),
-         (3, 3.0, "Also Camping, same material, similar price"),
-         (4, 3.0, "Also Camping, same colour and material")]),
-    (2, [(1, 7.0, "Same category and colour, similar price"),
-         (5, 6.0, "Same category, similar price"),
-         (4, 2.0, "Also Camping, same colour"),
-         (3, 1.0, "Also Camping")]),
-    (3, [(4, 6.0, "Same category and material"),
-         (1, 3.0, "Also Camping, same material, similar price"),
-         (5, 3.0, "Also Camping, same colour and material"),
-         (2, 1.0, "Also Camping")]),
-    (4, [(3, 6.0, "Same category and material"),
-         (1, 3.0, "Also Camping, same colour and material"),
-         (2, 2.0, "Also Camping, same colour"),
-         (5, 2.0, "Also Camping, same material")]),
-    (5, [(1, 6.0, "Same category and material"),
-         (2, 6.0, "Same category, similar price"),
-         (3, 3.0, "Also Camping, same colour and material"),
-         (4, 2.0, "Also Camping, same material")]),
-])
+@pytest.mark.parametrize(
+    ("product", "expected"),
+    [
+        (
+            1,
+            [
+                (2, 7.0, "Same category and colour, similar price"),
+                (5, 6.0, "Same category and material"),
+                (3, 3.0, "Also Camping, same material, similar price"),
+                (4, 3.0, "Also Camping, same colour and material"),
+            ],
+        ),
+        (
+            2,
+            [
+                (1, 7.0, "Same category and colour, similar price"),
+                (5, 6.0, "Same category, similar price"),
+                (4, 2.0, "Also Camping, same colour"),
+                (3, 1.0, "Also Camping"),
+            ],
+        ),
+        (
+            3,
+            [
+                (4, 6.0, "Same category and material"),
+                (1, 3.0, "Also Camping, same material, similar price"),
+                (5, 3.0, "Also Camping, same colour and material"),
+                (2, 1.0, "Also Camping"),
+            ],
+        ),
+        (
+            4,
+            [
+                (3, 6.0, "Same category and material"),
+                (1, 3.0, "Also Camping, same colour and material"),
+                (2, 2.0, "Also Camping, same colour"),
+                (5, 2.0, "Also Camping, same material"),
+            ],
+        ),
+        (
+            5,
+            [
+                (1, 6.0, "Same category and material"),
+                (2, 6.0, "Same category, similar price"),
+                (3, 3.0, "Also Camping, same colour and material"),
+                (4, 2.0, "Also Camping, same material"),
+            ],
+        ),
+    ],
+)
 def test_attribute_scores_and_reasons_are_hand_worked(product, expected):
     result = similar_by_attributes(CATALOGUE, top_n=10, names=NAMES)
 
@@ -73,11 +104,14 @@ def test_a_product_is_never_similar_to_itself():
     assert not (result["context"] == "product:" + result["product_id"].astype(str)).any()
 
 
-@pytest.mark.parametrize(("top_n", "expected"), [
-    (1, [2]),
-    (2, [2, 5]),
-    (3, [2, 5, 3]),  # 3 and 4 tie at 3 points: the lower id wins the last place
-])
+@pytest.mark.parametrize(
+    ("top_n", "expected"),
+    [
+        (1, [2]),
+        (2, [2, 5]),
+        (3, [2, 5, 3]),  # 3 and 4 tie at 3 points: the lower id wins the last place
+    ],
+)
 def test_top_n_cuts_each_product_with_ties_to_the_lower_id(top_n, expected):
     result = similar_by_attributes(CATALOGUE, top_n=top_n, names=NAMES)
 
@@ -88,17 +122,20 @@ def test_top_n_cuts_each_product_with_ties_to_the_lower_id(top_n, expected):
 A = (1, 10, 1, 5, 7, 100.0)
 
 
-@pytest.mark.parametrize(("other", "score", "reason"), [
-    ((2, 10, 1, 5, 7, 100.0), 8.0, "Same category, colour and material, similar price"),
-    ((2, 10, 1, 6, 8, 300.0), 5.0, "Same category"),
-    ((2, 10, 1, 6, 7, 300.0), 6.0, "Same category and material"),
-    ((2, 11, 1, 6, 8, 300.0), 1.0, "Also Camping"),
-    ((2, 11, 1, 5, 7, 125.0), 4.0, "Also Camping, same colour and material, similar price"),
-    ((2, 11, 1, 6, 8, 80.0), 2.0, "Also Camping, similar price"),  # 100 = 1.25 × 80
-    ((2, 11, 1, 6, 8, 79.0), 1.0, "Also Camping"),
-    ((2, 11, 1, 6, 8, np.nan), 1.0, "Also Camping"),
-    ((2, 11, 1, np.nan, 8, 300.0), 1.0, "Also Camping"),
-])
+@pytest.mark.parametrize(
+    ("other", "score", "reason"),
+    [
+        ((2, 10, 1, 5, 7, 100.0), 8.0, "Same category, colour and material, similar price"),
+        ((2, 10, 1, 6, 8, 300.0), 5.0, "Same category"),
+        ((2, 10, 1, 6, 7, 300.0), 6.0, "Same category and material"),
+        ((2, 11, 1, 6, 8, 300.0), 1.0, "Also Camping"),
+        ((2, 11, 1, 5, 7, 125.0), 4.0, "Also Camping, same colour and material, similar price"),
+        ((2, 11, 1, 6, 8, 80.0), 2.0, "Also Camping, similar price"),  # 100 = 1.25 × 80
+        ((2, 11, 1, 6, 8, 79.0), 1.0, "Also Camping"),
+        ((2, 11, 1, 6, 8, np.nan), 1.0, "Also Camping"),
+        ((2, 11, 1, np.nan, 8, 300.0), 1.0, "Also Camping"),
+    ],
+)
 def test_one_pair(other, score, reason):
     result = similar_by_attributes(products(A, other), top_n=5, names=NAMES)
 
@@ -128,9 +165,14 @@ def test_blocks_give_the_same_answer_as_one_pass(monkeypatch):
     pd.testing.assert_frame_equal(similar_by_attributes(CATALOGUE, top_n=3, names=NAMES), whole)
 
 
-@pytest.mark.parametrize("catalogue", [
-    CATALOGUE.iloc[:0], CATALOGUE.iloc[[0]], CATALOGUE.iloc[[0, 5]],
-])
+@pytest.mark.parametrize(
+    "catalogue",
+    [
+        CATALOGUE.iloc[:0],
+        CATALOGUE.iloc[[0]],
+        CATALOGUE.iloc[[0, 5]],
+    ],
+)
 def test_nothing_to_compare_gives_an_empty_result(catalogue):
     result = similar_by_attributes(catalogue, top_n=3)
 
@@ -138,13 +180,16 @@ def test_nothing_to_compare_gives_an_empty_result(catalogue):
     assert list(result.columns) == RESULT_COLUMNS
 
 
-@pytest.mark.parametrize(("scores", "k", "expected"), [
-    ([[3, 1, 2]], 1, [[0]]),
-    ([[3, 1, 2]], 2, [[0, 2]]),
-    ([[1, 2, 2, 2]], 2, [[1, 2]]),
-    ([[2, 2, 2, 5]], 2, [[0, 3]]),
-    ([[0.5, -np.inf, 0.5], [-np.inf, 1, -np.inf]], 2, [[0, 2], [0, 1]]),
-])
+@pytest.mark.parametrize(
+    ("scores", "k", "expected"),
+    [
+        ([[3, 1, 2]], 1, [[0]]),
+        ([[3, 1, 2]], 2, [[0, 2]]),
+        ([[1, 2, 2, 2]], 2, [[1, 2]]),
+        ([[2, 2, 2, 5]], 2, [[0, 3]]),
+        ([[0.5, -np.inf, 0.5], [-np.inf, 1, -np.inf]], 2, [[0, 2], [0, 1]]),
+    ],
+)
 def test_top_columns_keeps_the_highest_and_breaks_ties_by_column(scores, k, expected):
     assert top_columns(np.array(scores), k).tolist() == expected
 
@@ -155,12 +200,15 @@ FACTORS = np.array([[-2.0, 0.0], [3.0, 3.0], [1.0, 0.0], [0.0, 0.5]])
 R = float(np.sqrt(0.5))
 
 
-@pytest.mark.parametrize(("product", "expected"), [
-    (10, [(20, R), (30, 0.0)]),
-    (20, [(10, R), (30, R)]),
-    (30, [(20, R), (10, 0.0)]),  # 10 and 40 both score 0: the lower id wins
-    (40, [(30, 0.0), (20, -R)]),
-])
+@pytest.mark.parametrize(
+    ("product", "expected"),
+    [
+        (10, [(20, R), (30, 0.0)]),
+        (20, [(10, R), (30, R)]),
+        (30, [(20, R), (10, 0.0)]),  # 10 and 40 both score 0: the lower id wins
+        (40, [(30, 0.0), (20, -R)]),
+    ],
+)
 def test_factor_neighbours_by_cosine(product, expected):
     result = similar_by_factors(FACTORS, FACTOR_IDS, top_n=2)
 

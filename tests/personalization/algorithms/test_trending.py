@@ -15,16 +15,18 @@ def lines(*rows) -> pd.DataFrame:
     """Order lines from (product_id, quantity, age) tuples, one order each; age is a Timedelta
     before NOW."""
     frame = pd.DataFrame(list(rows), columns=["product_id", "quantity", "age"])
-    return pd.DataFrame({
-        "order_id": np.arange(len(frame), dtype="int64"),
-        "product_id": frame["product_id"].astype("int64"),
-        "quantity": frame["quantity"].astype("int64"),
-        "price": 10.0,
-        "created_at": (NOW - pd.to_timedelta(frame["age"])).astype("datetime64[ns, UTC]"),
-        "user_id": np.nan,
-        "session_key": "s",
-        "country": "FR",
-    })
+    return pd.DataFrame(
+        {
+            "order_id": np.arange(len(frame), dtype="int64"),
+            "product_id": frame["product_id"].astype("int64"),
+            "quantity": frame["quantity"].astype("int64"),
+            "price": 10.0,
+            "created_at": (NOW - pd.to_timedelta(frame["age"])).astype("datetime64[ns, UTC]"),
+            "user_id": np.nan,
+            "session_key": "s",
+            "country": "FR",
+        }
+    )
 
 
 def sales(product_id: int, recent: int, previous: int, days: int = 7) -> list[tuple]:
@@ -34,8 +36,12 @@ def sales(product_id: int, recent: int, previous: int, days: int = 7) -> list[tu
 
 
 def rows(result: pd.DataFrame) -> list[tuple]:
-    return [(pid, round(score, 4), reason) for pid, score, reason in
-            result[["product_id", "score", "reason"]].itertuples(index=False, name=None)]
+    return [
+        (pid, round(score, 4), reason)
+        for pid, score, reason in result[["product_id", "score", "reason"]].itertuples(
+            index=False, name=None
+        )
+    ]
 
 
 def trend(frame, *, days=7, min_volume=3, top_n=10):
@@ -62,14 +68,17 @@ def test_keeps_rising_products_with_volume_ranked_by_smoothed_ratio():
     ]
 
 
-@pytest.mark.parametrize(("age", "score"), [
-    (SECOND, 3.0),  # recent: (4 + 1 + 1) / (1 + 1)
-    (7 * DAY, 3.0),  # exactly now - days: recent
-    (7 * DAY + SECOND, 1.6667),  # previous: (4 + 1) / (1 + 1 + 1)
-    (14 * DAY, 1.6667),  # exactly now - 2 days: previous
-    (14 * DAY + SECOND, 2.5),  # before both windows: (4 + 1) / (1 + 1)
-    (pd.Timedelta(0), 2.5),  # exactly now: outside
-])
+@pytest.mark.parametrize(
+    ("age", "score"),
+    [
+        (SECOND, 3.0),  # recent: (4 + 1 + 1) / (1 + 1)
+        (7 * DAY, 3.0),  # exactly now - days: recent
+        (7 * DAY + SECOND, 1.6667),  # previous: (4 + 1) / (1 + 1 + 1)
+        (14 * DAY, 1.6667),  # exactly now - 2 days: previous
+        (14 * DAY + SECOND, 2.5),  # before both windows: (4 + 1) / (1 + 1)
+        (pd.Timedelta(0), 2.5),  # exactly now: outside
+    ],
+)
 def test_window_boundaries(age, score):
     frame = lines((1, 4, RECENT), (1, 1, PREVIOUS), (1, 1, age))
 
@@ -92,16 +101,19 @@ def test_min_volume_applies_to_the_recent_window(min_volume, listed):
     assert list(trend(frame, min_volume=min_volume)["product_id"]) == listed
 
 
-@pytest.mark.parametrize(("days", "recent", "previous", "reason"), [
-    (7, 34, 10, "Sales up 240% on the week before"),
-    (7, 7, 3, "Sales up 133% on the week before"),
-    (7, 1001, 1000, "Sales up 1% on the week before"),  # 0.1%: never "up 0%"
-    (1, 3, 2, "Sales up 50% on the day before"),
-    (30, 4, 2, "Sales up 100% on the previous 30 days"),
-    (7, 12, 0, "New this week: 12 sold"),
-    (1, 3, 0, "New today: 3 sold"),
-    (30, 1, 0, "New in the last 30 days: 1 sold"),
-])
+@pytest.mark.parametrize(
+    ("days", "recent", "previous", "reason"),
+    [
+        (7, 34, 10, "Sales up 240% on the week before"),
+        (7, 7, 3, "Sales up 133% on the week before"),
+        (7, 1001, 1000, "Sales up 1% on the week before"),  # 0.1%: never "up 0%"
+        (1, 3, 2, "Sales up 50% on the day before"),
+        (30, 4, 2, "Sales up 100% on the previous 30 days"),
+        (7, 12, 0, "New this week: 12 sold"),
+        (1, 3, 0, "New today: 3 sold"),
+        (30, 1, 0, "New in the last 30 days: 1 sold"),
+    ],
+)
 def test_reason_states_the_rise_or_newness(days, recent, previous, reason):
     frame = lines(*sales(1, recent, previous, days=days))
 
@@ -114,9 +126,13 @@ def test_top_n_cut_with_ties_broken_by_product_id():
     assert list(trend(frame, top_n=2)["product_id"]) == [3, 4]
 
 
-@pytest.mark.parametrize("frame", [
-    lines(),
-    lines(*sales(1, 5, 5), *sales(2, 3, 9)),  # nothing rises
-], ids=["no lines", "nothing rising"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        lines(),
+        lines(*sales(1, 5, 5), *sales(2, 3, 9)),  # nothing rises
+    ],
+    ids=["no lines", "nothing rising"],
+)
 def test_nothing_trending_gives_empty_result(frame):
     pd.testing.assert_frame_equal(trend(frame), empty_result())

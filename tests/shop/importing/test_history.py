@@ -8,8 +8,11 @@ from shop.importing.history import history
 from shop.importing.reading import chunks
 from tests.shop.importing.files import WEEK, sale, write_csv
 
-KNOWN = {"colour": {"white", "red", "other"}, "material": {"metal", "other"},
-         "category": {"candles", "lamps", "other"}}
+KNOWN = {
+    "colour": {"white", "red", "other"},
+    "material": {"metal", "other"},
+    "category": {"candles", "lamps", "other"},
+}
 
 
 def history_of(tmp_path, rows):
@@ -30,8 +33,11 @@ def test_products_take_the_most_common_description_and_price(week):
     assert heart["price"] == 2.55  # 2.55 twice, 2.95 once
     assert (heart["colour"], heart["material"], heart["category"]) == ("white", "other", "candles")
     lantern = products.loc["71053"]
-    assert (lantern["colour"], lantern["material"], lantern["category"]) == ("white", "metal",
-                                                                             "lamps")
+    assert (lantern["colour"], lantern["material"], lantern["category"]) == (
+        "white",
+        "metal",
+        "lamps",
+    )
     assert products.loc["22633", "category"] == "other"
     assert "POST" not in products.index
 
@@ -62,13 +68,16 @@ def test_a_return_of_a_whole_order_leaves_it_cancelled_with_its_lines(week):
 
 
 def test_a_partial_return_comes_off_the_latest_earlier_purchase(tmp_path):
-    found = history_of(tmp_path, [
-        sale("1", "22633", "HAND WARMER", 10, "2011-01-01 10:00", 2),
-        sale("2", "22633", "HAND WARMER", 5, "2011-01-05 10:00", 2),
-        sale("2", "71053", "LANTERN", 1, "2011-01-05 10:00", 4),
-        sale("C3", "22633", "HAND WARMER", -7, "2011-01-06 10:00", 2),
-        sale("4", "22633", "HAND WARMER", 8, "2011-01-07 10:00", 2),
-    ])
+    found = history_of(
+        tmp_path,
+        [
+            sale("1", "22633", "HAND WARMER", 10, "2011-01-01 10:00", 2),
+            sale("2", "22633", "HAND WARMER", 5, "2011-01-05 10:00", 2),
+            sale("2", "71053", "LANTERN", 1, "2011-01-05 10:00", 4),
+            sale("C3", "22633", "HAND WARMER", -7, "2011-01-06 10:00", 2),
+            sale("4", "22633", "HAND WARMER", 8, "2011-01-07 10:00", 2),
+        ],
+    )
 
     quantities = found.lines.set_index("order_key")["quantity"].to_dict()
     # Order 2 loses its 5 warmers (the line goes, the lantern stays); order 1 loses the other 2.
@@ -79,23 +88,31 @@ def test_a_partial_return_comes_off_the_latest_earlier_purchase(tmp_path):
 
 
 def test_returns_by_guests_or_before_any_purchase_match_nothing(tmp_path):
-    found = history_of(tmp_path, [
-        sale("C1", "22633", "HAND WARMER", -2, "2011-01-01 10:00", 2),
-        sale("2", "22633", "HAND WARMER", 5, "2011-01-05 10:00", 2),
-        sale("3", "22633", "HAND WARMER", -1, "2011-01-06 10:00", 0, customer=""),
-    ])
+    found = history_of(
+        tmp_path,
+        [
+            sale("C1", "22633", "HAND WARMER", -2, "2011-01-01 10:00", 2),
+            sale("2", "22633", "HAND WARMER", 5, "2011-01-05 10:00", 2),
+            sale("3", "22633", "HAND WARMER", -1, "2011-01-06 10:00", 0, customer=""),
+        ],
+    )
 
     assert found.lines["quantity"].tolist() == [5]
     assert (found.returns.rows, found.returns.netted, found.returns.unmatched_rows) == (2, 0, 2)
 
 
 def test_shoppers_live_where_most_of_their_orders_went(tmp_path):
-    found = history_of(tmp_path, [
-        sale("1", "22633", "HAND WARMER", 1, "2011-01-01 10:00", 2, country="France"),
-        sale("2", "22633", "HAND WARMER", 1, "2011-01-02 10:00", 2, country="Germany"),
-        sale("3", "22633", "HAND WARMER", 1, "2011-01-03 10:00", 2, country="Germany"),
-        sale("4", "22633", "HAND WARMER", 1, "2011-01-04 10:00", 2, customer="", country="Spain"),
-    ])
+    found = history_of(
+        tmp_path,
+        [
+            sale("1", "22633", "HAND WARMER", 1, "2011-01-01 10:00", 2, country="France"),
+            sale("2", "22633", "HAND WARMER", 1, "2011-01-02 10:00", 2, country="Germany"),
+            sale("3", "22633", "HAND WARMER", 1, "2011-01-03 10:00", 2, country="Germany"),
+            sale(
+                "4", "22633", "HAND WARMER", 1, "2011-01-04 10:00", 2, customer="", country="Spain"
+            ),
+        ],
+    )
 
     assert found.shoppers[["customer", "country"]].values.tolist() == [["17850", "DE"]]
     assert found.shoppers.loc[0, "first_ordered_at"] == pd.Timestamp("2011-01-01 10:00", tz="UTC")

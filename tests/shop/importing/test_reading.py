@@ -22,8 +22,12 @@ def test_rows_come_as_text_with_the_line_they_start_on(tmp_path):
 
     found = read(path)
 
-    assert found.to_dict("list") == {"a": ["1", "2", "3"], "b": ["x", "two\nlines", " y "],
-                                     "line": [2, 4, 6], "problem": ["", "", ""]}
+    assert found.to_dict("list") == {
+        "a": ["1", "2", "3"],
+        "b": ["x", "two\nlines", " y "],
+        "line": [2, 4, 6],
+        "problem": ["", "", ""],
+    }
 
 
 def test_gzipped_csv_reads_like_plain_csv(tmp_path):
@@ -47,8 +51,11 @@ def test_rows_with_the_wrong_number_of_fields_say_so(tmp_path):
 
     found = read(path)
 
-    assert found["problem"].tolist() == ["3 fields where the header has 2",
-                                         "1 fields where the header has 2", ""]
+    assert found["problem"].tolist() == [
+        "3 fields where the header has 2",
+        "1 fields where the header has 2",
+        "",
+    ]
     assert found["b"].tolist() == ["2", "", "6"]
 
 
@@ -78,13 +85,16 @@ def test_a_header_without_rows_gives_one_empty_chunk(tmp_path):
     assert list(found[0].columns) == ["a", "b", "line", "problem"]
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("orders.txt", b"a,b\n", "unknown file type"),
-    ("orders.csv", b"", "the file is empty"),
-    ("orders.csv", b"\n\n", "the file is empty"),
-    ("orders.csv.gz", b"not gzip at all", "cannot be read"),
-    ("orders.xlsx", b"not a workbook", "cannot be read as an .xlsx workbook"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("orders.txt", b"a,b\n", "unknown file type"),
+        ("orders.csv", b"", "the file is empty"),
+        ("orders.csv", b"\n\n", "the file is empty"),
+        ("orders.csv.gz", b"not gzip at all", "cannot be read"),
+        ("orders.xlsx", b"not a workbook", "cannot be read as an .xlsx workbook"),
+    ],
+)
 def test_files_that_cannot_be_read_raise_a_read_error(tmp_path, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
@@ -109,20 +119,27 @@ def write_workbook(path, rows):
 
 
 def test_xlsx_cells_come_as_text_with_their_row_numbers(tmp_path):
-    path = write_workbook(tmp_path / "o.xlsx", [
-        ["InvoiceNo", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"],
-        [536365, 6, datetime(2010, 12, 1, 8, 26), 2.55, 17850.0],
-        [None, None, None, None, None],
-        ["C536379", -1, datetime(2010, 12, 1, 9, 41), 27.5, None],
-    ])
+    path = write_workbook(
+        tmp_path / "o.xlsx",
+        [
+            ["InvoiceNo", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"],
+            [536365, 6, datetime(2010, 12, 1, 8, 26), 2.55, 17850.0],
+            [None, None, None, None, None],
+            ["C536379", -1, datetime(2010, 12, 1, 9, 41), 27.5, None],
+        ],
+    )
 
     found = read(path)
 
     assert found.to_dict("list") == {
-        "InvoiceNo": ["536365", "C536379"], "Quantity": ["6", "-1"],
+        "InvoiceNo": ["536365", "C536379"],
+        "Quantity": ["6", "-1"],
         "InvoiceDate": ["2010-12-01 08:26:00", "2010-12-01 09:41:00"],
-        "UnitPrice": ["2.55", "27.5"], "CustomerID": ["17850", ""],
-        "line": [2, 4], "problem": ["", ""]}
+        "UnitPrice": ["2.55", "27.5"],
+        "CustomerID": ["17850", ""],
+        "line": [2, 4],
+        "problem": ["", ""],
+    }
 
 
 def test_xlsx_without_the_extra_names_the_extra(tmp_path, monkeypatch):
