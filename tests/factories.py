@@ -138,3 +138,18 @@ class EventFactory(factory.django.DjangoModelFactory):
     user = None
     product = factory.SubFactory(ProductFactory)
     page = "product"
+
+
+def accept_tracking(client, consent="accepted"):
+    """The visitor answered the first-visit notice: the signed cookie the notice sets.
+
+    Tracking waits for this (``personalization.visitors``); tests of what is recorded start
+    here, as a shopper who said yes would.
+    """
+    from django.core.signing import get_cookie_signer
+
+    from personalization.visitors import CONSENT_COOKIE, CONSENT_SALT
+
+    signer = get_cookie_signer(salt=CONSENT_COOKIE + CONSENT_SALT)
+    client.cookies[CONSENT_COOKIE] = signer.sign(consent)
+    return client
