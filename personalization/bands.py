@@ -320,7 +320,9 @@ class _Reader:
 
     def _colours_first(self, rows, products) -> list[tuple[int, str]]:
         colours = {name for kind, _, name in self.visitor.picks if kind == "colour"}
-        liked = [row for row in rows if row[0] in products and products[row[0]].colour_name in colours]
+        liked = [
+            row for row in rows if row[0] in products and products[row[0]].colour_name in colours
+        ]
         return liked + [row for row in rows if row not in liked]
 
     def views(self) -> list[tuple[int, object]]:

@@ -68,7 +68,9 @@ def your_shop(request):
             "hidden": list(
                 HiddenProduct.objects.owned_by(owner).select_related("product")[:LISTED]
             ),
-            "country_form": CountryForm(initial={"country": visitor.country_chosen and visitor.country}),
+            "country_form": CountryForm(
+                initial={"country": visitor.country_chosen and visitor.country}
+            ),
         },
     )
 

@@ -42,7 +42,9 @@ def join_on_login(sender, request, user, **kwargs):
     with transaction.atomic():
         SavedSearch.objects.filter(user__isnull=True, owner_key=key).update(user=user, owner_key="")
         hidden = HiddenProduct.objects.filter(user__isnull=True, owner_key=key)
-        hidden.filter(product__in=HiddenProduct.objects.filter(user=user).values("product")).delete()
+        hidden.filter(
+            product__in=HiddenProduct.objects.filter(user=user).values("product")
+        ).delete()
         hidden.update(user=user, owner_key="")
         anonymous = Preference.objects.filter(user__isnull=True, owner_key=key)
         if Preference.objects.filter(user=user).exists():

@@ -15,6 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from personalization.bands import PageContext, bands_for
+from personalization.lifecycle import Stage, stage_of
 from personalization.models import Placement
 from personalization.tracking import (
     record_cart_add,
@@ -22,7 +23,6 @@ from personalization.tracking import (
     record_purchase,
     record_view,
 )
-from personalization.lifecycle import Stage, stage_of
 from personalization.visitors import PICKS_KEY, VISIT_KEY
 from preferences.hidden import hidden_ids
 from preferences.listing import build_listing

@@ -11,8 +11,8 @@ from personalization.lifecycle import Stage, last_activity_before_visit, stage_o
 from personalization.models import Event
 from personalization.visitors import Visitor
 from tests.factories import (
-    DepartmentFactory,
     ColourFactory,
+    DepartmentFactory,
     EventFactory,
     ProductFactory,
     UserFactory,
@@ -109,7 +109,11 @@ def test_returning_shopper_gets_their_last_viewed_and_carted_products_in_stock(
     client, pick_up_band
 ):
     user = UserFactory()
-    viewed, carted, sold_out = ProductFactory(stock=3), ProductFactory(stock=3), ProductFactory(stock=0)
+    viewed, carted, sold_out = (
+        ProductFactory(stock=3),
+        ProductFactory(stock=3),
+        ProductFactory(stock=0),
+    )
     EventFactory(user=user, product=viewed, created_at=T0)
     EventFactory(user=user, product=sold_out, created_at=T0 + timedelta(minutes=1))
     EventFactory(user=user, product=carted, kind=Event.Kind.CART_ADD, created_at=T0)

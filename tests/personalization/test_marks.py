@@ -101,7 +101,10 @@ def test_marks_are_accessible(client, tracked_shopper_with_history):
     # The Why? is a native disclosure (keyboard and screen readers), named for its band.
     assert re.search(r'<summary>Why\?<span class="visually-hidden"> Why “[^”]+” is shown', section)
     # Not interested is a real button, naming the product for screen readers.
-    assert re.search(r'<button type="submit" class="link">Not interested<span class="visually-hidden"> in ', section)
+    assert re.search(
+        r'<button type="submit" class="link">Not interested<span class="visually-hidden"> in ',
+        section,
+    )
 
 
 def test_live_bands_are_not_computed(default_bands):
