@@ -69,7 +69,7 @@ def your_shop(request):
                 HiddenProduct.objects.owned_by(owner).select_related("product")[:LISTED]
             ),
             "country_form": CountryForm(
-                initial={"country": visitor.country_chosen and visitor.country}
+                initial={"country": visitor.country if visitor.country_chosen else ""}
             ),
         },
     )

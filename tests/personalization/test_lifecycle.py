@@ -60,7 +60,7 @@ def shopper_visitor(user):
 @pytest.mark.django_db
 def test_stage_switches_at_the_right_moments():
     user = UserFactory()
-    EventFactory(user=user, created_at=T0)
+    EventFactory(session_key="visit-a", user=user, created_at=T0)
 
     def stage(moment):
         return stage_of(shopper_visitor(user), now=moment)
@@ -72,8 +72,8 @@ def test_stage_switches_at_the_right_moments():
     assert stage(T0 + timedelta(days=14)) == Stage.RETURNING
     # Back after 14 days and browsing: returning for the whole of that visit ...
     back = T0 + timedelta(days=14)
-    EventFactory(user=user, created_at=back + timedelta(minutes=1))
-    EventFactory(user=user, created_at=back + timedelta(minutes=20))
+    EventFactory(session_key="visit-a", user=user, created_at=back + timedelta(minutes=1))
+    EventFactory(session_key="visit-a", user=user, created_at=back + timedelta(minutes=20))
     assert stage(back + timedelta(minutes=25)) == Stage.RETURNING
     # ... and active on the next one.
     assert stage(back + timedelta(hours=3)) == Stage.ACTIVE
@@ -82,7 +82,7 @@ def test_stage_switches_at_the_right_moments():
 @pytest.mark.django_db
 def test_stage_follows_the_project_clock():
     user = UserFactory()
-    EventFactory(user=user, created_at=T0)
+    EventFactory(session_key="visit-a", user=user, created_at=T0)
 
     with at(T0 + timedelta(days=1)):
         assert stage_of(shopper_visitor(user)) == Stage.ACTIVE
@@ -114,9 +114,13 @@ def test_returning_shopper_gets_their_last_viewed_and_carted_products_in_stock(
         ProductFactory(stock=3),
         ProductFactory(stock=0),
     )
-    EventFactory(user=user, product=viewed, created_at=T0)
-    EventFactory(user=user, product=sold_out, created_at=T0 + timedelta(minutes=1))
-    EventFactory(user=user, product=carted, kind=Event.Kind.CART_ADD, created_at=T0)
+    EventFactory(session_key="visit-a", user=user, product=viewed, created_at=T0)
+    EventFactory(
+        session_key="visit-a", user=user, product=sold_out, created_at=T0 + timedelta(minutes=1)
+    )
+    EventFactory(
+        session_key="visit-a", user=user, product=carted, kind=Event.Kind.CART_ADD, created_at=T0
+    )
     client.force_login(user)
 
     with at(T0 + timedelta(days=3)):
@@ -173,7 +177,7 @@ def test_real_behaviour_takes_over_from_the_picks(client, shop_with_best_sellers
     user = UserFactory()
     client.force_login(user)
     client.post(reverse("personalization:onboarding"), {"categories": ["tents"]})
-    EventFactory(user=user, created_at=T0)
+    EventFactory(session_key="visit-a", user=user, created_at=T0)
 
     with at(T0 + timedelta(minutes=5)):
         assert "For what you are shopping for" in home_titles(client)
