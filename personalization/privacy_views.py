@@ -45,7 +45,6 @@ def _back(request, default="personalization:your-shop") -> str:
 @require_safe
 def your_shop(request):
     visitor = request.visitor
-    owner = owner_for(request)
     return render(
         request,
         "personalization/your_shop.html",
@@ -54,25 +53,49 @@ def your_shop(request):
             "country_note": country_signal(visitor),
             "currency": currency_for(visitor.country),
             "bands_using": _bands_using(),
-            "preference": Preference.objects.owned_by(owner)
-            .prefetch_related("colours", "materials")
-            .first(),
-            "searches": list(SavedSearch.objects.owned_by(owner)[:LISTED]),
-            "subscriptions": list(
-                Subscription.objects.filter(user_id=visitor.user_id).select_related(
-                    "product", "brand", "category", "search"
-                )[:LISTED]
-            )
-            if visitor.user_id
-            else [],
-            "hidden": list(
-                HiddenProduct.objects.owned_by(owner).select_related("product")[:LISTED]
-            ),
             "country_form": CountryForm(
                 initial={"country": visitor.country if visitor.country_chosen else ""}
             ),
+            **_what_you_told(visitor, owner_for(request)),
         },
     )
+
+
+def _what_you_told(visitor, owner) -> dict:
+    """The shopper's own settings for the right-hand column, a query each."""
+    found = {
+        "preference": Preference.objects.owned_by(owner)
+        .prefetch_related("colours", "materials")
+        .first(),
+        "searches": list(SavedSearch.objects.owned_by(owner)[:LISTED]),
+        "subscriptions": list(
+            Subscription.objects.filter(user_id=visitor.user_id).select_related(
+                "product", "brand", "category", "search"
+            )[:LISTED]
+        )
+        if visitor.user_id
+        else [],
+        "hidden": list(HiddenProduct.objects.owned_by(owner).select_related("product")[:LISTED]),
+    }
+    return {**found, "told": _told(visitor, **found)}
+
+
+def _told(visitor, preference, searches, subscriptions, hidden) -> list[str]:
+    """What the shopper told the shop, in a few words each, for the page's opening lines."""
+    told = ["your listing preferences"] if preference else []
+    if searches:
+        told.append(f"{len(searches)} saved search{'es' if len(searches) != 1 else ''}")
+    if subscriptions:
+        told.append(
+            f"{len(subscriptions)} thing{'s' if len(subscriptions) != 1 else ''} you follow"
+        )
+    if hidden:
+        told.append(f"{len(hidden)} product{'s' if len(hidden) != 1 else ''} you don’t want")
+    if visitor.picks:
+        told.append("what you are shopping for")
+    if visitor.country_chosen:
+        told.append("your ship-to country")
+    return told
 
 
 def _bands_using() -> list[tuple]:

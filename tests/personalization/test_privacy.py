@@ -423,6 +423,11 @@ def test_your_shop_shows_both_columns_from_the_shoppers_own_data(client):
     assert "Red things" in page
     assert "Show it again" in page
     assert "The shop <strong>noticed</strong>" in page
+    assert (
+        "What you <strong>told</strong> it — your listing preferences, 1 saved search, "
+        "2 things you follow, 1 product you don’t want, your ship-to country — is "
+        "<em>customization</em>"
+    ) in page
 
 
 def test_your_shop_runs_a_bounded_number_of_queries(client, django_assert_max_num_queries):
