@@ -207,3 +207,8 @@ def _forget_cached(contexts) -> None:
         for ctx in contexts
     ]
     cache.delete_many(keys)
+    # On Redis, also any older version's entry still within its hour (a scan: deletion is rare).
+    delete_pattern = getattr(cache, "delete_pattern", None)
+    if delete_pattern is not None:
+        for ctx in contexts:
+            delete_pattern(f"band:*:{ctx}")

@@ -471,3 +471,26 @@ def test_not_interested_in_an_unknown_product_is_a_404(client):
 
     assert response.status_code == 404
     assert not HiddenProduct.objects.exists()
+
+
+def test_the_personalization_switch_follows_a_logged_in_shopper_to_another_browser():
+    user = UserFactory()
+    ShopperFactory(user=user)
+    first = Client()
+    first.login(username=user.username, password=PASSWORD)
+    first.post(SWITCH, {"personalization": "off"})
+
+    second = Client()
+    second.post(reverse("shop:login"), {"username": user.username, "password": PASSWORD})
+
+    assert "Personalization: off" in second.get(YOUR_SHOP).content.decode()
+
+
+@pytest.mark.parametrize(
+    "header", ["", "xx-XX", "en-ZZ", "fr-FR" * 200, ";;;,,,", "de-DE;q=abc", "zh-Hant-TW"]
+)
+def test_any_accept_language_gives_a_page_and_only_a_known_country(client, header):
+    response = client.get(YOUR_SHOP, headers={"Accept-Language": header})
+
+    assert response.status_code == 200
+    assert response.wsgi_request.visitor.country in ("", "FR", "DE", "TW")
