@@ -2,9 +2,12 @@
 
 ``bands_for`` never computes anything heavy: it reads stored results (from the cache, else the
 database), the visitor's own recent events for "Recently viewed", then applies pins, blocks,
-exclusions, opt-out and fallbacks. Its query count does not grow with the number of bands or
-items: the enabled bands (cached), one query for results, one for products, at most one for the
-visitor's events and one for what they bought, and the same again once for fallbacks.
+exclusions (including what the shopper hid), opt-out and fallbacks. Each band comes with why it
+is shown and what of the visitor's it used (``explanations``). Its query count does not grow with
+the number of bands or items: the enabled bands (cached), one query for results, one for
+products, at most one for the visitor's views (shared with their lifecycle stage) and one for
+what they bought, and the same again once for fallbacks; a returning shopper's "Pick up" band
+adds their latest cart adds, a new visitor's onboarding band the best sellers of their picks.
 """
 
 from dataclasses import dataclass, field
@@ -162,7 +165,6 @@ class _Reader:
         self.visitor = visitor
         self.page = page
         self._bought = None
-        self._views = None
 
     def fill(self, bands) -> list[ShownBand]:
         if not bands:
@@ -286,10 +288,10 @@ class _Reader:
         if stage_of(self.visitor) != Stage.RETURNING:
             return []
         carted = own_events(self.visitor).filter(kind=Event.Kind.CART_ADD)
-        carted = carted.order_by("-created_at").values_list("product_id", "created_at")
+        carted = carted.order_by("-created_at").values_list("product_id", "created_at", "user_id")
         rows, seen = [], set()
-        for pid, when in list(carted[:PICK_UP_CARTED]):
-            if pid not in seen:
+        for pid, when, user_id in list(carted[:PICK_UP_CARTED]):
+            if pid not in seen and user_id == self.visitor.user_id:
                 seen.add(pid)
                 rows.append((pid, f"You put this in your cart {timesince(when, depth=1)} ago"))
         for pid, when in self.views():

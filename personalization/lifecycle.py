@@ -15,7 +15,6 @@ until their first click.
 
 from datetime import timedelta
 
-from django.db.models import Q
 from django.db.models.enums import TextChoices
 
 from shop.clock import as_of
@@ -37,7 +36,7 @@ class Stage(TextChoices):
 def own_events(visitor):
     """The visitor's own events (by account, else by visit key); ``None`` without either."""
     if visitor.user_id:
-        return Event.objects.filter(Q(user_id=visitor.user_id))
+        return Event.objects.filter(user_id=visitor.user_id)
     if visitor.session_key:
         return Event.objects.filter(session_key=visitor.session_key)
     return None
