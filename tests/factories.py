@@ -146,10 +146,7 @@ def accept_tracking(client, consent="accepted"):
     Tracking waits for this (``personalization.visitors``); tests of what is recorded start
     here, as a shopper who said yes would.
     """
-    from django.core.signing import get_cookie_signer
+    from personalization.visitors import CONSENT_COOKIE, consent_cookie
 
-    from personalization.visitors import CONSENT_COOKIE, CONSENT_SALT
-
-    signer = get_cookie_signer(salt=CONSENT_COOKIE + CONSENT_SALT)
-    client.cookies[CONSENT_COOKIE] = signer.sign(consent)
+    client.cookies[CONSENT_COOKIE] = consent_cookie(consent)
     return client
