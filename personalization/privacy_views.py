@@ -197,11 +197,20 @@ def delete(request):
         messages.error(request, "Tick the box to confirm, or go back: nothing was deleted.")
         return render(request, "personalization/delete.html", status=400)
     removed = erase_personal_data(request)
+    still = (
+        " Tracking is still allowed, so what you browse from now on is recorded afresh: "
+        "“Stop tracking” below if you’d rather not."
+        if request.visitor.tracking_allowed
+        else ""
+    )
     messages.success(
         request,
-        "Deleted everything the shop knew about you. Your orders stay as the shop's records, "
-        "no longer linked to you."
-        if removed
-        else "There was nothing left to delete.",
+        (
+            "Deleted everything the shop knew about you. Your orders stay as the shop's "
+            "records, no longer linked to you."
+            if removed
+            else "There was nothing left to delete."
+        )
+        + still,
     )
     return redirect("personalization:your-shop")

@@ -362,6 +362,7 @@ def test_deletion_leaves_nothing_personal_in_the_database_the_cache_or_any_band(
     response = client.post(DELETE, {"confirm": "yes"}, follow=True)
 
     assert "Deleted everything the shop knew about you" in response.content.decode()
+    assert "Tracking is still allowed" in response.content.decode()
     assert not Event.objects.filter(user=user).exists()
     assert not Event.objects.filter(session_key=visit_key).exists()
     assert not BandResult.objects.filter(context__endswith=f"u{user.pk}").exists()
