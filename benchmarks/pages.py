@@ -201,11 +201,15 @@ def count_queries(scenarios: list[Scenario], shopper) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from personalization.visitors import CONSENT_COOKIE, consent_cookie
+
     headers = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": HEADERS["Accept-Language"]}
     for scenario in scenarios:
         for _ in range(2):  # warm the caches (bands, departments, results)
             Client(**headers).get(scenario.path)
         client = Client(**headers)
+        if scenario.cookie:
+            client.cookies[CONSENT_COOKIE] = consent_cookie()
         if scenario.cookie == "shopper":
             client.force_login(shopper)
         if scenario.cookie:
@@ -230,7 +234,10 @@ def ceiling_layout(home_html: str) -> dict[str, str]:
 def anonymous_home_html() -> str:
     from django.test import Client
 
+    from personalization.visitors import CONSENT_COOKIE, consent_cookie
+
     client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE=HEADERS["Accept-Language"])
+    client.cookies[CONSENT_COOKIE] = consent_cookie()
     client.get("/")
     return client.get("/").content.decode()
 
@@ -249,9 +256,11 @@ def home_breakdown(iterations: int) -> dict:
 
     import benchmarks.ceiling as ceiling_view
     import shop.views as views
+    from personalization.visitors import CONSENT_COOKIE, consent_cookie
 
     headers = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": HEADERS["Accept-Language"]}
     clients = {"ceiling": Client(**headers), "home": Client(**headers)}
+    clients["home"].cookies[CONSENT_COOKIE] = consent_cookie()
     clients["home"].get("/")
     parts: dict[str, float] = {}
     fetched: list[int] = []
@@ -334,8 +343,11 @@ def fetch(port: int, path: str, cookies: dict[str, str], *, data: dict | None = 
 
 
 def anonymous_cookie(port: int) -> str:
-    """A new anonymous visitor's session cookie, made by visiting the home page once."""
-    cookies: dict[str, str] = {}
+    """A new anonymous visitor's cookies, made by visiting the home page once after accepting
+    tracking (as a returning visitor who said yes would)."""
+    from personalization.visitors import CONSENT_COOKIE, consent_cookie
+
+    cookies: dict[str, str] = {CONSENT_COOKIE: consent_cookie()}
     fetch(port, "/", cookies)
     return cookie_header(cookies)
 
