@@ -73,3 +73,20 @@ def test_not_interested_removes_the_card_at_once_and_for_good(page: Page, live_s
     expect(
         page.get_by_role("region", name="Best sellers").get_by_role("heading", level=3)
     ).to_have_text(["Gas stove"])
+
+
+def test_a_full_band_scrolls_inside_itself_and_never_widens_the_page(page: Page, live_site):
+    """Each card's "Not interested" carries screen-reader text positioned absolutely; the band's
+    scrolling row must contain it, or the whole page scrolls sideways."""
+    call_command("setup_bands", stdout=io.StringIO())
+    products = [ProductFactory(name=f"Trail mug {n}", stock=5) for n in range(12)]
+    store(Band.objects.get(slug="best-sellers"), [("", p, "Sold a lot") for p in products])
+    page.set_viewport_size({"width": 800, "height": 900})
+
+    page.goto(live_site)
+    band = page.get_by_role("region", name="Best sellers")
+    expect(band.get_by_role("heading", level=3)).to_have_count(8)
+    row = band.get_by_role("list")
+    assert row.evaluate("e => e.scrollWidth > e.clientWidth"), "the band should overflow its row"
+    page_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert page_width[0] <= page_width[1], f"the page scrolls sideways: {page_width}"
