@@ -18,13 +18,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import CommandError
 from django.db.models import Max, Q
 
+from personalization.demo_personas import persona_sessions, personas
 from personalization.demo_sessions import (
     BENCHMARK_PARAMS,
     DemoSession,
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 DEMO_PASSWORD = "tailor-demo"
+DEMO_PASSWORD_SALT = "tailordemosalt"
 # Sessions start at most two hours before ``until`` and last well under that.
 LAST_START_MARGIN = 2 * 3600
 HOUR_CUM_WEIGHTS = list(
@@ -76,11 +78,15 @@ class Plan:
 
 @dataclass
 class Simulation:
+    """``shoppers`` are the generated ones followed by the named ``personas``; ``plan`` holds
+    the generated shoppers' and guests' visits, ``sessions`` yields those, then the personas'."""
+
     brands: list
     products: list
     shoppers: list
     plan: Plan
     sessions: Iterator[DemoSession] = field(repr=False)
+    personas: list = field(default_factory=list)
 
 
 def seeded(seed: int, step: str) -> random.Random:
@@ -94,15 +100,20 @@ def simulate(
     """All demo rows for these arguments; identical to what ``seed_demo`` stores.
 
     ``until`` ends the behaviour window (exclusive); ``sessions`` is lazy, yields one session
-    per ``plan.starts`` entry and must be consumed once, in order.
+    per ``plan.starts`` entry, then the personas' visits, and must be consumed once, in order.
+    The personas (``demo_personas``) draw from streams of their own: the generated rows are
+    the same with or without them.
     """
     brands, items = catalog_demo.catalog(seeded(seed, "catalog"), products, until)
     people = shoppers(seeded(seed, "shoppers"), shopper_count, until - timedelta(params.days))
     plan = session_plan(seeded(seed, "plan"), people, params)
     scene = world(seeded(seed, "world"), items)
-    return Simulation(
-        brands, items, people, plan, sessions(seeded(seed, "sessions"), scene, plan, until, params)
+    named = personas(seeded(seed, "personas"), len(people), until)
+    visits = chain(
+        sessions(seeded(seed, "sessions"), scene, plan, until, params),
+        persona_sessions(seeded(seed, "persona visits"), scene, named, until, params),
     )
+    return Simulation(brands, items, people + named, plan, visits, named)
 
 
 def session_plan(rng, people, params: Params) -> Plan:
@@ -162,11 +173,13 @@ def write_shoppers(demo_shoppers, progress: Callable[[int], None]) -> int:
     """Create a user and a demo ``Shopper`` per shopper; return the user pk of index 0.
 
     Shopper index i gets user pk ``first + i``. Every demo user shares one password hash
-    (``DEMO_PASSWORD``): hashing it once per user would take minutes.
+    (``DEMO_PASSWORD``): hashing it once per user would take minutes. Its salt is fixed, so
+    ``make fixtures`` writes the same bytes each time; the password is public anyway, and
+    refused with ``DEBUG`` off (``shop.backends``).
     """
     user_model = get_user_model()
     check_usernames_free(user_model, demo_shoppers)
-    password = make_password(DEMO_PASSWORD)
+    password = make_password(DEMO_PASSWORD, salt=DEMO_PASSWORD_SALT)
     first = (user_model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
     users = [
         user_model(
@@ -192,8 +205,8 @@ def write_shoppers(demo_shoppers, progress: Callable[[int], None]) -> int:
 def check_usernames_free(user_model, demo_shoppers) -> None:
     """Refuse to run when a user kept from deletion holds a demo username."""
     wanted = {s.username for s in demo_shoppers}
-    existing = user_model.objects.filter(username__startswith="shopper")
-    taken = sorted(wanted.intersection(existing.values_list("username", flat=True)))
+    existing = user_model.objects.filter(username__in=wanted)
+    taken = sorted(existing.values_list("username", flat=True))
     if taken:
         raise CommandError(
             f"User {taken[0]} exists and is not a demo shopper (or is staff): rename it first."
