@@ -38,10 +38,12 @@ from personalization.demo_sessions import (
 from personalization.demo_shoppers import guests, shoppers
 from personalization.models import Event
 from shop import demo as catalog_demo
+from shop.backends import DEMO_PASSWORD
 from shop.models import Order, OrderLine, Product, Shopper
 
 __all__ = [
     "BENCHMARK_PARAMS",
+    "DEMO_PASSWORD",
     "DemoSession",
     "Params",
     "simulate",
@@ -50,7 +52,6 @@ __all__ = [
     "world",
 ]
 
-DEMO_PASSWORD = "tailor-demo"
 DEMO_PASSWORD_SALT = "tailordemosalt"
 # Sessions start at most two hours before ``until`` and last well under that.
 LAST_START_MARGIN = 2 * 3600
