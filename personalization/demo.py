@@ -17,8 +17,9 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from itertools import accumulate, chain
+from datetime import UTC, datetime, timedelta
+from heapq import merge
+from itertools import accumulate
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -80,7 +81,8 @@ class Plan:
 @dataclass
 class Simulation:
     """``shoppers`` are the generated ones followed by the named ``personas``; ``plan`` holds
-    the generated shoppers' and guests' visits, ``sessions`` yields those, then the personas'."""
+    the generated shoppers' and guests' visits; ``sessions`` yields those and the personas', in
+    time order."""
 
     brands: list
     products: list
@@ -101,7 +103,8 @@ def simulate(
     """All demo rows for these arguments; identical to what ``seed_demo`` stores.
 
     ``until`` ends the behaviour window (exclusive); ``sessions`` is lazy, yields one session
-    per ``plan.starts`` entry, then the personas' visits, and must be consumed once, in order.
+    per ``plan.starts`` entry and one per persona visit, in time order, and must be consumed
+    once, in order.
     The personas (``demo_personas``) draw from streams of their own: the generated rows are
     the same with or without them.
     """
@@ -110,11 +113,17 @@ def simulate(
     plan = session_plan(seeded(seed, "plan"), people, params)
     scene = world(seeded(seed, "world"), items)
     named = personas(seeded(seed, "personas"), len(people), until)
-    visits = chain(
+    visits = merge(
         sessions(seeded(seed, "sessions"), scene, plan, until, params),
         persona_sessions(seeded(seed, "persona visits"), scene, named, until, params),
+        key=started,
     )
     return Simulation(brands, items, people + named, plan, visits, named)
+
+
+def started(session: DemoSession) -> datetime:
+    """When a session began; an empty one (nothing on sale yet) counts as the earliest."""
+    return session.events[0].at if session.events else datetime.min.replace(tzinfo=UTC)
 
 
 def session_plan(rng, people, params: Params) -> Plan:

@@ -64,7 +64,9 @@ def band_items(shown, title: str) -> list[str]:
     return next((skus for name, skus in shown if name == title), [])
 
 
-@pytest.mark.django_db
+# Transactional: PostgreSQL cannot flush tables with foreign key checks still pending, as they
+# are inside a test's transaction after loaddata.
+@pytest.mark.django_db(transaction=True)
 def test_loaded_demo_shows_the_named_shoppers_the_bands_seeding_gives_them(client, settings):
     today = datetime.now(UTC).date()
     call_command("loaddata", demo_fixture.LABEL, stdout=StringIO())
@@ -150,7 +152,7 @@ def test_other_fixtures_still_load_into_a_database_with_data():
     assert User.objects.count() == 1
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_make_demo_fixture_writes_the_same_bytes_twice(tmp_path, monkeypatch):
     texts = []
     for run in range(2):
