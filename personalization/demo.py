@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from heapq import merge
 from itertools import accumulate
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -62,7 +63,7 @@ HOUR_CUM_WEIGHTS = list(
 FLUSH_EVENTS = 20_000
 DEFAULT_PARAMS = Params()
 BATCH_SIZE = 2000
-PAGES = {
+PAGES: dict[str, str] = {
     Event.Kind.VIEW: "product",
     Event.Kind.CART_ADD: "product",
     Event.Kind.PURCHASE: "checkout",
@@ -129,7 +130,7 @@ def started(session: DemoSession) -> datetime:
 def session_plan(rng, people, params: Params) -> Plan:
     """Shoppers visit a Poisson number of times (scaled by their activity); guests once."""
     visitors = list(people) + guests(rng, round(len(people) * params.guests_per_shopper))
-    starts = []
+    starts: list[tuple[int, int]] = []
     for number, visitor in enumerate(visitors):
         mean = params.sessions_per_day * params.days * visitor.activity
         count = 1 if visitor.guest else poisson(rng, mean)
@@ -249,8 +250,11 @@ class SessionWriter:
     def __init__(self, products, first_product: int, first_user: int):
         self.products, self.first_product, self.first_user = products, first_product, first_user
         self.next_order = (Order.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-        self.orders, self.lines, self.events = [], [], []
-        self.counts = Counter()
+        # Typed loosely: flush() writes the three lists through one loop.
+        self.orders: list[Any] = []
+        self.lines: list[Any] = []
+        self.events: list[Any] = []
+        self.counts: Counter[str] = Counter()
 
     def add(self, session: DemoSession) -> None:
         user_id = None if session.shopper is None else self.first_user + session.shopper
@@ -273,6 +277,7 @@ class SessionWriter:
 
     def add_order(self, session: DemoSession, user_id: int | None) -> None:
         order, pk = session.order, self.next_order
+        assert order is not None
         self.next_order += 1
         lines = [
             OrderLine(

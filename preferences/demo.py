@@ -33,7 +33,7 @@ PERSONA_FOLLOWS = {
     "ruby": ((Kind.CATEGORY, "dresses"), (Kind.CATEGORY, "womens-tops")),
     "cam": ((Kind.CATEGORY, "camping"), (Kind.BRAND, "trailhead")),
 }
-PERSONA_PREFERENCES = {
+PERSONA_PREFERENCES: dict[str, dict] = {
     "ruby": {"colours": ("red",), "materials": ("cotton",), "audience": "women"},
 }
 
@@ -64,7 +64,12 @@ def follows(rng, shopper_count: int, products: list) -> list[DemoFollow]:
 def persona_follows(personas: list) -> list[DemoFollow]:
     """``PERSONA_FOLLOWS`` as rows, for shoppers with a ``username`` and an ``index``."""
     return [
-        DemoFollow(shopper.index, kind, **{kind.value: slug})
+        DemoFollow(
+            shopper.index,
+            kind,
+            brand=slug if kind == Kind.BRAND else "",
+            category=slug if kind == Kind.CATEGORY else "",
+        )
         for shopper in personas
         for kind, slug in PERSONA_FOLLOWS.get(shopper.username, ())
     ]
