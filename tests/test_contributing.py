@@ -73,3 +73,24 @@ def _needs():
     from personalization.recompute import NEEDS
 
     return NEEDS
+
+
+def test_the_example_algorithm_runs_as_written():
+    import pandas as pd
+
+    source = re.findall(r"```python\n(.*?)```", GUIDE, re.S)[0]
+    module = {"__name__": "personalization.algorithms.most_viewed"}
+    module["__package__"] = "personalization.algorithms"
+    exec(compile(re.sub(r"(?m)^   ", "", source), "CONTRIBUTING.md", "exec"), module)
+    events = pd.DataFrame(
+        {
+            "session_key": ["a", "a", "b", "b", "c", "c"],
+            "product_id": [1, 2, 1, 2, 1, 3],
+            "kind": ["view", "view", "view", "cart_add", "view", "view"],
+        }
+    )
+
+    rows = module["most_viewed"](events, min_support=1, top_n=2)
+
+    assert rows["product_id"].tolist() == [1, 2]
+    assert rows["reason"].tolist() == ["Viewed in 3 visits", "Viewed in 1 visits"]
