@@ -38,7 +38,7 @@ lint: $(INSTALLED) ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(INSTALLED) ## mypy with django-stubs over config and the apps (tests, benchmarks: not yet)
+typecheck: $(INSTALLED) ## mypy with django-stubs over the whole project
 	$(BIN)/mypy
 
 bench: $(INSTALLED) ## Run the benchmarks and rewrite BENCHMARKS.md (needs PostgreSQL)
