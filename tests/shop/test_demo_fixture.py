@@ -49,15 +49,28 @@ def test_fixture_holds_a_few_megabytes_and_every_named_shopper():
         assert f'"username": "{name}"' in text
 
 
-def home_bands(client, username: str | None) -> list[tuple[str, list[str]]]:
-    """The home page's bands as (title, product SKUs) for a shopper, or for a new visitor."""
+def page_bands(client, username: str | None, path: str = "/") -> list[tuple[str, list[str]]]:
+    """A page's bands as (title, product SKUs) for a shopper, or for a new visitor."""
     client.logout()
     if username:
         client.force_login(User.objects.get(username=username))
-    response = client.get("/")
+    response = client.get(path)
     assert response.status_code == 200
     skus = dict(Product.objects.values_list("pk", "sku"))
     return [(b.title, [skus[i.card.pk] for i in b.items]) for b in response.context["bands"]]
+
+
+def shop_pages(client) -> dict:
+    """Every named shopper's home page, and the best seller's product page for each of them
+    and for a new visitor."""
+    best = Product.objects.order_by("-units_sold", "sku").first()
+    assert best is not None
+    product = f"/p/{best.slug}/"
+    return {
+        (name, path): page_bands(client, name, path)
+        for name in [*NAMED, None]
+        for path in ("/", product)
+    }
 
 
 def band_items(shown, title: str) -> list[str]:
@@ -70,24 +83,25 @@ def band_items(shown, title: str) -> list[str]:
 def test_loaded_demo_shows_the_named_shoppers_the_bands_seeding_gives_them(client, settings):
     today = datetime.now(UTC).date()
     call_command("loaddata", demo_fixture.LABEL, stdout=StringIO())
-    loaded = {name: home_bands(client, name) for name in [*NAMED, None]}
+    loaded = shop_pages(client)
     call_command("flush", "--noinput", verbosity=0)
     cache.clear()
     settings.TAILOR_AS_OF = today.isoformat()
     options = [f"--{name}={value}" for name, value in demo_fixture.SEED_OPTIONS.items()]
     call_command("seed_demo", *options, f"--until={today}", stdout=StringIO(), verbosity=0)
-    seeded = {name: home_bands(client, name) for name in [*NAMED, None]}
+    seeded = shop_pages(client)
 
     assert loaded == seeded
     for_you = Band.objects.get(algorithm=Algorithm.FOR_YOU, placement="home").title
     recent = Band.objects.get(algorithm=Algorithm.RECENTLY_VIEWED, placement="home").title
-    ruby, cam, nova = (loaded[name] for name in NAMED)
+    ruby, cam, nova = (loaded[name, "/"] for name in NAMED)
     assert band_items(ruby, for_you) and band_items(cam, for_you)
     assert band_items(ruby, for_you) != band_items(cam, for_you)
     assert band_items(ruby, recent) != band_items(cam, recent)
     # The new visitor has no history: the anonymous visitor's page, nothing of their own.
-    assert nova == loaded[None]
+    assert nova == loaded[None, "/"]
     assert not band_items(nova, recent)
+    assert any(skus for (_, path), bands in loaded.items() if path != "/" for _, skus in bands)
 
 
 @pytest.mark.django_db
