@@ -2,10 +2,10 @@
 is empty before loading it, and moving its dates to today once loaded.
 
 ``make fixtures`` runs ``manage.py make_demo_fixture`` on a fresh SQLite database: ``seed_demo``
-with ``SEED_OPTIONS`` on a fixed clock, then ``dumpdata`` of ``MODELS`` with natural foreign keys,
-one object per line, plus ``fixtures/demo-meta.json`` (the options, the object counts and the
-migrations the fixture was made for; ``tests/shop/test_demo_fixture.py`` compares those with
-the code's). Same code, same bytes.
+with ``SEED_OPTIONS`` on a fixed clock, then ``MODELS`` serialized as ``dumpdata`` would, with
+natural foreign keys, one object per line; and ``fixtures/demo-meta.json`` (the options, the
+object counts and the migrations the fixture was made for, which
+``tests/shop/test_demo_fixture.py`` compares with the code's). Same code, same bytes.
 """
 
 import json
@@ -58,9 +58,12 @@ def migration_leaves() -> dict[str, list[str]]:
     return leaves
 
 
-def existing_rows() -> dict[str, int]:
+def existing_rows(using: str = "default") -> dict[str, int]:
     """``{"app.model": rows}`` for the fixture's models that already have rows."""
-    counts = {model._meta.label_lower: model._base_manager.count() for model in fixture_models()}
+    counts = {
+        model._meta.label_lower: model._base_manager.using(using).count()
+        for model in fixture_models()
+    }
     return {label: count for label, count in counts.items() if count}
 
 
@@ -131,7 +134,7 @@ def fixture_until() -> date:
     return date.fromisoformat(json.loads(META.read_text())["seed_demo"]["until"])
 
 
-def move_dates(days: int) -> None:
+def move_dates(days: int, using: str = "default") -> None:
     """Move every date and time of the fixture's models ``days`` days later.
 
     Dates go through a far-off day first, so a unique key with a date in it (a band's day of
@@ -140,17 +143,17 @@ def move_dates(days: int) -> None:
     if days == 0:
         return
     for model in fixture_models():
-        manager = model._base_manager
+        manager = model._base_manager.db_manager(using)
         for field in model._meta.concrete_fields:
             if isinstance(field, models.DateTimeField):
                 manager.update(**{field.name: models.F(field.name) + timedelta(days=days)})
             elif isinstance(field, models.DateField):
-                _move_dates_of(model, field.name, days)
+                _move_dates_of(manager, field.name, days)
 
 
-def _move_dates_of(model, name: str, days: int) -> None:
-    rows = list(model._base_manager.exclude(**{f"{name}__isnull": True}).only("pk", name))
+def _move_dates_of(manager, name: str, days: int) -> None:
+    rows = list(manager.exclude(**{f"{name}__isnull": True}).only("pk", name))
     for step in (days + 36525, -36525):
         for row in rows:
             setattr(row, name, getattr(row, name) + timedelta(days=step))
-        model._base_manager.bulk_update(rows, [name], batch_size=1000)
+        manager.bulk_update(rows, [name], batch_size=1000)

@@ -36,16 +36,16 @@ class Command(loaddata.Command):
             return super().handle(*fixture_labels, **options)
         using = options["database"]
         with transaction.atomic(using=using):
-            refuse_unless_empty()
+            refuse_unless_empty(using)
             super().handle(*fixture_labels, **options)
             if not options["keep_dates"]:
                 days = (datetime.now(UTC).date() - demo_fixture.fixture_until()).days
-                demo_fixture.move_dates(days)
+                demo_fixture.move_dates(days, using)
             transaction.on_commit(cache.clear, using=using)
 
 
-def refuse_unless_empty() -> None:
-    found = demo_fixture.existing_rows()
+def refuse_unless_empty(using: str) -> None:
+    found = demo_fixture.existing_rows(using)
     if found:
         listed = [f"{label} ({count:,})" for label, count in found.items()]
         rows = ", ".join(listed[:4]) + (f" and {len(listed) - 4} more" if len(listed) > 4 else "")
