@@ -64,4 +64,4 @@ worker: $(INSTALLED) ## Run a Celery worker with beat in the foreground
 	$(BIN)/celery -A config worker -B --loglevel=info
 
 clean: ## Remove the virtualenv and local data (var/)
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
