@@ -2,16 +2,27 @@
 
 The generated shoppers (``shopper0001`` on) make the shop's figures believable; these make the
 difference personalization makes easy to see. Each has a fixed taste and a number of visits in
-the demo's last ``RECENT_DAYS`` days, drawn like any shopper's (``demo_sessions.visit``) from
-their own random stream, so adding them leaves every generated shopper's rows as they were.
+the demo's last ``RECENT_DAYS`` days. Unlike a generated shopper, who wanders (partners, other
+departments), a persona looks only at what suits them (``focused_visit``), so their pages show
+their taste plainly. They draw from random streams of their own: adding them leaves every
+generated shopper's rows as they were.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from personalization.demo_sessions import DemoSession, Params, World, visit
+from personalization.demo_sessions import (
+    DemoEvent,
+    DemoSession,
+    Params,
+    World,
+    checkout,
+    quantity,
+    timeline,
+)
 from personalization.demo_shoppers import DemoShopper, Taste, address
+from personalization.models import Event
 
 RECENT_DAYS = 14
 
@@ -109,4 +120,45 @@ def persona_sessions(
         for _ in range(visits[shopper.username])
     )
     for offset, number in starts:
-        yield visit(rng, scene, people[number], opens + timedelta(seconds=offset), until, params)
+        start = opens + timedelta(seconds=offset)
+        yield focused_visit(rng, scene, people[number], start, until, params)
+
+
+def suits(scene: World, taste: Taste, index: int) -> int:
+    """2 for a product of the taste's departments in its colour and material, 1 for one of
+    the two, else 0."""
+    product = scene.products[index]
+    if product.department not in taste.departments:
+        return 0
+    return (product.colour in taste.colours) + (product.material in taste.materials)
+
+
+def focused_visit(
+    rng, scene: World, visitor: DemoShopper, start: datetime, until: datetime, params: Params
+) -> DemoSession:
+    """Three to six views among the products that suit the visitor (the best suited twice as
+    likely), on sale at ``start``; with ``params.conversion``, an order of one or two of them."""
+    key = f"{rng.getrandbits(128):032x}"
+    weights = {
+        p.index: suits(scene, visitor.taste, p.index)
+        for p in scene.products
+        if p.created_at <= start and suits(scene, visitor.taste, p.index)
+    }
+    if not weights:
+        return DemoSession(key, visitor.index, visitor.country, (), None)
+    viewed: list[int] = []
+    wanted = rng.randint(3, 6)
+    for _ in range(wanted * 3):
+        chosen = rng.choices(list(weights), weights=list(weights.values()))[0]
+        if chosen not in viewed:
+            viewed.append(chosen)
+        if len(viewed) == wanted:
+            break
+    buys = rng.random() < params.conversion
+    carted = {p: quantity(rng) for p in viewed[: rng.randint(1, 2)]} if buys else {}
+    events, end = timeline(rng, viewed, carted, start)
+    order = None
+    if buys:
+        order = checkout(rng, visitor, carted, end + timedelta(seconds=rng.randint(60, 400)), until)
+        events += [DemoEvent(Event.Kind.PURCHASE, p, order.at, q) for p, q in order.lines]
+    return DemoSession(key, visitor.index, visitor.country, tuple(events), order)
