@@ -56,9 +56,9 @@ def default_bands(_args) -> dict:
 
 
 def computed_bands() -> list[dict]:
-    from personalization.models import Band
+    from personalization.models import LIVE_ALGORITHMS, Band
 
-    bands = Band.objects.filter(is_enabled=True).exclude(algorithm="recently_viewed")
+    bands = Band.objects.filter(is_enabled=True).exclude(algorithm__in=LIVE_ALGORITHMS)
     return [
         {
             "id": band.pk,

@@ -37,9 +37,15 @@ def tracked_request(path: str, *, off: bool):
     from django.http import HttpResponse
     from django.test import RequestFactory
 
-    from personalization.visitors import PERSONALIZATION_OFF_KEY, visitor_for
+    from personalization.visitors import (
+        CONSENT_COOKIE,
+        PERSONALIZATION_OFF_KEY,
+        consent_cookie,
+        visitor_for,
+    )
 
     request = RequestFactory().get(path, HTTP_ACCEPT_LANGUAGE=HEADERS["Accept-Language"])
+    request.COOKIES[CONSENT_COOKIE] = consent_cookie()  # a visitor who accepted tracking
     SessionMiddleware(lambda _: HttpResponse()).process_request(request)
     request.user = AnonymousUser()
     if off:
@@ -111,16 +117,17 @@ def page_benchmarks(iterations: int, product_path: str):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from personalization.visitors import PERSONALIZATION_OFF_KEY
+    from personalization.visitors import CONSENT_COOKIE, PERSONALIZATION_OFF_KEY, consent_cookie
 
     headers: dict[str, Any] = {
         "HTTP_HOST": "127.0.0.1",
         "HTTP_ACCEPT_LANGUAGE": HEADERS["Accept-Language"],
     }
     # One visitor per row: the product page's views would otherwise add a "Recently viewed"
-    # band to the home page of the same visitor.
+    # band to the home page of the same visitor. Each accepted tracking.
     clients = {name: Client(**headers) for name in ("product", "product off", "home", "gpc")}
     for client in clients.values():
+        client.cookies[CONSENT_COOKIE] = consent_cookie()
         client.get("/")
     session = clients["product off"].session
     session[PERSONALIZATION_OFF_KEY] = True

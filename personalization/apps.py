@@ -12,9 +12,11 @@ class PersonalizationConfig(AppConfig):
 
         from .bands import forget_cached_bands
         from .models import ABTest, Band, delete_schedule
+        from .privacy import restore_choices_on_login
         from .tracking import join_history_on_login
 
         user_logged_in.connect(join_history_on_login, dispatch_uid="join_history_on_login")
+        user_logged_in.connect(restore_choices_on_login, dispatch_uid="restore_choices_on_login")
         post_delete.connect(delete_schedule, sender=Band, dispatch_uid="band_delete_schedule")
         post_delete.connect(
             lambda **kwargs: transaction.on_commit(forget_cached_bands),

@@ -2,12 +2,16 @@
 
 ``bands_for`` never computes anything heavy: it reads stored results (from the cache, else the
 database), the visitor's own recent events for "Recently viewed", then applies pins, blocks,
-exclusions, opt-out and fallbacks. Its query count does not grow with the number of bands or
-items: the enabled bands (cached), one query for results, one for products, at most one for the
-visitor's events and one for what they bought, and the same again once for fallbacks.
+exclusions (including what the shopper hid), opt-out and fallbacks. Each band comes with why it
+is shown and what of the visitor's it used (``explanations``). Its query count does not grow with
+the number of bands or items: the enabled bands (cached), one query for results, one for
+products, at most one for the visitor's views (shared with their lifecycle stage) and one for
+what they bought, and the same again once for fallbacks; a returning shopper's "Pick up" band
+adds their latest cart adds, a new visitor's onboarding band the best sellers of their picks.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
 from django.core.cache import cache
@@ -21,14 +25,23 @@ from shop.models import OrderLine, Product
 
 from .algorithms import context
 from .experiments import attach_tests, variant_for
+from .explanations import band_signals, band_why
+from .lifecycle import Stage, latest_views, own_events, stage_of
 from .models import Algorithm, Band, BandResult, Event
 
 BANDS_CACHE_KEY = "bands:enabled:v2"
 BANDS_CACHE_SECONDS = 60
 RESULTS_CACHE_SECONDS = 3600
-RECENTLY_VIEWED_SCAN = 60
 CANDIDATE_MARGIN = 4
-PERSONAL_ALGORITHMS = {Algorithm.RECENTLY_VIEWED, Algorithm.FOR_YOU, Algorithm.DEALS}
+PICK_UP_CARTED = 20
+# Bands read from the shopper's own data: switched off with personalization.
+PERSONAL_ALGORITHMS = {
+    Algorithm.RECENTLY_VIEWED,
+    Algorithm.FOR_YOU,
+    Algorithm.DEALS,
+    Algorithm.PICK_UP,
+    Algorithm.ONBOARDING,
+}
 
 
 @dataclass
@@ -43,6 +56,8 @@ class ShownBand:
     band: Band
     items: list[BandItem] = field(default_factory=list)
     fallback_for: Band | None = None
+    why: str = ""  # what the band is, in a sentence
+    signals: list[str] = field(default_factory=list)  # what of the visitor's it used
 
     @property
     def title(self):
@@ -57,6 +72,8 @@ class PageContext:
     product: Product | None = None
     category_id: int | None = None
     cart_product_ids: tuple[int, ...] = ()
+    # Products the shopper said "Not interested" to: never shown in any band.
+    hidden_ids: frozenset[int] = frozenset()
 
 
 def enabled_bands() -> dict[int, Band]:
@@ -126,7 +143,8 @@ def _show(chosen, visitor, page, bands) -> list[ShownBand]:
     for band in chosen:
         item, backup = filled[band.pk], fallbacks.get(band.pk)
         if len(item.items) < band.min_items and backup is not None and filled[backup.pk].items:
-            item = ShownBand(backup, filled[backup.pk].items, fallback_for=band)
+            shown = filled[backup.pk]
+            item = ShownBand(backup, shown.items, band, shown.why, shown.signals)
         result.append(item)
     return result
 
@@ -147,8 +165,7 @@ class _Reader:
     def __init__(self, visitor, page: PageContext):
         self.visitor = visitor
         self.page = page
-        self._bought = None
-        self._views = None
+        self._bought: set[int] | None = None
 
     def fill(self, bands) -> list[ShownBand]:
         if not bands:
@@ -157,14 +174,34 @@ class _Reader:
         candidates = _stored_rows(stored, {band.pk: self._contexts(band) for band in stored})
         for band in bands:
             if band.is_live:
-                candidates[band.pk] = self._recently_viewed(band)
-        wanted = set()
+                candidates[band.pk] = self._live(band)
+        wanted: set[int] = set()
         for band in bands:
             candidates[band.pk] = self._likely(band, candidates[band.pk])
             wanted.update(pid for pid, _ in candidates[band.pk])
             wanted.update(band.pinned_ids)
+        if any(band.algorithm in PERSONAL_ALGORITHMS for band in bands):
+            wanted.update(pid for pid, _ in self.views()[:3])
         products = cards(wanted)
-        return [ShownBand(band, self._items(band, candidates[band.pk], products)) for band in bands]
+        for band in bands:
+            if band.algorithm == Algorithm.ONBOARDING:
+                candidates[band.pk] = self._colours_first(candidates[band.pk], products)
+        return [
+            ShownBand(
+                band,
+                self._items(band, candidates[band.pk], products),
+                why=band_why(band, self.visitor),
+                signals=band_signals(band, self.visitor, self.page, self.views, products),
+            )
+            for band in bands
+        ]
+
+    def _live(self, band) -> list[tuple[int, str]]:
+        if band.algorithm == Algorithm.PICK_UP:
+            return self._pick_up(band)
+        if band.algorithm == Algorithm.ONBOARDING:
+            return self._onboarding(band)
+        return self._recently_viewed(band)
 
     def _likely(self, band, rows) -> list[tuple[int, str]]:
         """The first rows that can still be shown, with a margin for unknown ones (stock).
@@ -198,7 +235,10 @@ class _Reader:
         return items
 
     def _excluded(self, band) -> set[int]:
-        excluded = set(self.page.cart_product_ids)
+        excluded = set(self.page.cart_product_ids) | self.page.hidden_ids
+        if band.algorithm == Algorithm.PICK_UP:
+            # Picking up where they left off includes what is still in their cart.
+            excluded -= set(self.page.cart_product_ids)
         if band.exclude_current and self.page.product is not None:
             excluded.add(self.page.product.pk)
         if band.exclude_purchased:
@@ -236,7 +276,7 @@ class _Reader:
         return [""]
 
     def _recently_viewed(self, band) -> list[tuple[int, str]]:
-        since = timezone.now() - timezone.timedelta(days=band.lookback_days)
+        since = timezone.now() - timedelta(days=band.lookback_days)
         rows, seen = [], set()
         for pid, when in self.views():
             if when >= since and pid not in seen:
@@ -244,35 +284,57 @@ class _Reader:
                 rows.append((pid, _viewed(when)))
         return rows
 
-    def views(self) -> list[tuple[int, object]]:
-        """The visitor's latest product views, newest first, read once for all live bands."""
-        if self._views is None:
-            self._views = []
-            visitor = self.visitor
-            if visitor.user_id:
-                mine = Q(user_id=visitor.user_id)
-            elif visitor.session_key:
-                mine = Q(session_key=visitor.session_key)
-            else:
-                return self._views
-            views = (
-                Event.objects.filter(mine, kind=Event.Kind.VIEW)
-                .order_by("-created_at")
-                .values_list("product_id", "created_at", "user_id")
-            )
-            # An anonymous visitor sees only anonymous views. That is checked here rather than
-            # with "user IS NULL" in SQL, which makes databases pick the user index and scan
-            # every anonymous view.
-            self._views = [
-                (pid, when)
-                for pid, when, user_id in views[:RECENTLY_VIEWED_SCAN]
-                if user_id == visitor.user_id
-            ]
-        return self._views
+    def _pick_up(self, band) -> list[tuple[int, str]]:
+        """For a shopper back after a while: what they carted, then viewed, before leaving."""
+        if stage_of(self.visitor) != Stage.RETURNING:
+            return []
+        carted = own_events(self.visitor).filter(kind=Event.Kind.CART_ADD)
+        carted = carted.order_by("-created_at").values_list("product_id", "created_at", "user_id")
+        rows, seen = [], set()
+        for pid, when, user_id in list(carted[:PICK_UP_CARTED]):
+            if pid not in seen and user_id == self.visitor.user_id:
+                seen.add(pid)
+                rows.append((pid, f"You put this in your cart {timesince(when, depth=1)} ago"))
+        for pid, when in self.views():
+            if pid not in seen:
+                seen.add(pid)
+                rows.append((pid, _viewed(when)))
+        return rows
+
+    def _onboarding(self, band) -> list[tuple[int, str]]:
+        """For a new visitor who said what they are shopping for: the best sellers of the
+        categories they picked, their colours first; real behaviour takes over after this
+        first visit."""
+        picks = self.visitor.picks
+        categories = [pk for kind, pk, _ in picks if kind == "category"]
+        if not categories or stage_of(self.visitor) != Stage.NEW:
+            return []
+        source = next(
+            (b for b in enabled_bands().values() if b.algorithm == Algorithm.BEST_SELLERS),
+            None,
+        )
+        if source is None:
+            return []
+        contexts = [context("category", pk) for pk in categories]
+        rows = _stored_rows([source], {source.pk: contexts})[source.pk]
+        names = ", ".join(name for _, _, name in picks)
+        reason = f"A best seller in what you said you are shopping for ({names})"
+        return [(pid, reason) for pid, _ in rows]
+
+    def _colours_first(self, rows, products) -> list[tuple[int, str]]:
+        colours = {name for kind, _, name in self.visitor.picks if kind == "colour"}
+        liked = [
+            row for row in rows if row[0] in products and products[row[0]].colour_name in colours
+        ]
+        return liked + [row for row in rows if row not in liked]
+
+    def views(self) -> list[tuple[int, datetime]]:
+        """The visitor's latest product views, newest first, read once a request."""
+        return latest_views(self.visitor)
 
 
 def _viewed(when) -> str:
-    if timezone.now() - when < timezone.timedelta(minutes=1):
+    if timezone.now() - when < timedelta(minutes=1):
         return "You viewed this just now"
     return f"You viewed this {timesince(when, depth=1)} ago"
 

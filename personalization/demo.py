@@ -206,7 +206,16 @@ def write_shoppers(demo_shoppers, progress: Callable[[int], None]) -> int:
     ]
     catalog_demo.insert_rows(user_model, users, progress)
     Shopper.objects.bulk_create(
-        [Shopper(user_id=first + s.index, country=s.country, is_demo=True) for s in demo_shoppers],
+        # Logging in as a demo shopper is for seeing personalization: they said yes to tracking.
+        [
+            Shopper(
+                user_id=first + s.index,
+                country=s.country,
+                is_demo=True,
+                tracking_consent=Shopper.Consent.ACCEPTED,
+            )
+            for s in demo_shoppers
+        ],
         batch_size=BATCH_SIZE,
     )
     catalog_demo.reset_sequences(user_model)

@@ -39,6 +39,8 @@ APPEAL: dict[str, float] = {
 }
 # Bands shown only to a shopper the shop knows (personal ones need history or an account).
 KNOWN_ONLY = {Algorithm.RECENTLY_VIEWED, Algorithm.FOR_YOU, Algorithm.DEALS}
+# Bands for a moment of a shopper's life (first visit, coming back): left out of made-up traffic.
+LIFECYCLE_ONLY = {Algorithm.PICK_UP, Algorithm.ONBOARDING}
 HOME_BEFORE = timedelta(seconds=20)
 CLICK_BEFORE = timedelta(seconds=2)
 BATCH_SIZE = 5000
@@ -83,7 +85,12 @@ def band_traffic(
     home = [b for b in bands if b.placement == Placement.HOME]
     product = [b for b in bands if b.placement == Placement.PRODUCT]
     for visit in visits:
-        shown = [b for b in home if visit.user_id or b.algorithm not in KNOWN_ONLY]
+        shown = [
+            b
+            for b in home
+            if (visit.user_id or b.algorithm not in KNOWN_ONLY)
+            and b.algorithm not in LIFECYCLE_ONLY
+        ]
         page, at = "home", visit.views[0][1] - HOME_BEFORE
         yield from (_event(visit, Event.Kind.IMPRESSION, b, None, page, at) for b in shown)
         for product_id, when in visit.views:

@@ -113,6 +113,12 @@ class Algorithm(models.TextChoices):
     FOR_YOU = "for_you", "Recommended for you"
     DEALS = "deals", "Best deals for you"
     NEAR_YOU = "near_you", "Popular near you"
+    PICK_UP = "pick_up", "Pick up where you left off (live, returning shoppers)"
+    ONBOARDING = "onboarding", "What you are shopping for (live, new visitors' picks)"
+
+
+# Read from the visitor's own data on each request; nothing is computed or stored for them.
+LIVE_ALGORITHMS = frozenset({Algorithm.RECENTLY_VIEWED, Algorithm.PICK_UP, Algorithm.ONBOARDING})
 
 
 class BandManager(models.Manager):
@@ -204,6 +210,8 @@ class Band(models.Model):
     result_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = BandManager()
+    # Set on the enabled bands' cached copies by ``experiments.attach_tests``.
+    is_variant: bool = False
 
     class Meta:
         ordering = ["placement", "position", "pk"]
@@ -217,7 +225,7 @@ class Band(models.Model):
     @property
     def is_live(self):
         """Live bands read the visitor's own events on each request and store nothing."""
-        return self.algorithm == Algorithm.RECENTLY_VIEWED
+        return self.algorithm in LIVE_ALGORITHMS
 
     def clean(self):
         if self.fallback_id and self.fallback_id == self.pk:

@@ -8,14 +8,14 @@ from shop import clock
 
 from . import evaluations
 from .bands import forget_cached_bands
-from .models import Band, BandResult
+from .models import LIVE_ALGORITHMS, Band, BandResult
 from .recompute import Inputs, band_results
 from .rollup import recent_days, roll_up
 
 
 def computed_bands(band_ids=None):
     """Enabled bands that store results (all of them, or those of ``band_ids``), by id."""
-    bands = Band.objects.exclude(algorithm="recently_viewed").order_by("pk")
+    bands = Band.objects.exclude(algorithm__in=LIVE_ALGORITHMS).order_by("pk")
     if band_ids is None:
         return list(bands.filter(is_enabled=True))
     return list(bands.filter(pk__in=band_ids))

@@ -3,8 +3,9 @@
 Views call ``record_view`` and friends; during a request (``VisitorMiddleware``) the events wait
 on the request and are written together in one statement when the response is ready, so a
 product page's view and its band impressions cost one round trip. Outside a request each call
-writes at once. Nothing is recorded when the visitor switched personalization off or refused
-tracking (Sec-GPC / DNT without opt-in). If the database refuses the write, the page renders
+writes at once. Nothing is recorded until the visitor accepts tracking on the first-visit
+notice, nor when they switched personalization off or refused tracking (on the notice, or with
+Sec-GPC / DNT without opting in). If the database refuses the write, the page renders
 anyway and the failure is logged.
 """
 

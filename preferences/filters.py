@@ -20,6 +20,9 @@ from personalization.algorithms import context
 from personalization.models import Algorithm, Band, BandResult
 from shop.models import Brand, Category, Colour, Material, Product
 
+from .hidden import hidden_ids
+from .owners import owner_for
+
 RECOMMENDED_CAP = 100
 OPTIONS_CACHE_KEY = "catalog:options:v1"
 OPTIONS_CACHE_SECONDS = 600
@@ -245,6 +248,10 @@ class ProductFilter(django_filters.FilterSet):
             self.sort_note = PERSONALIZATION_OFF
             return []
         ids = recommendations(visitor.key) if visitor is not None and visitor.key else []
+        if ids and hasattr(self.request, "session"):
+            # What the shopper said "Not interested" to is not pushed to the top either.
+            hidden = hidden_ids(owner_for(self.request))
+            ids = [pid for pid in ids if pid not in hidden]
         if not ids:
             self.sort_note = NO_RECOMMENDATIONS
         return ids

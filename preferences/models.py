@@ -103,6 +103,31 @@ class SavedSearch(Owned):
         return f"{url}?{self.query}" if self.query else url
 
 
+class HiddenProduct(Owned):
+    """A product the shopper said "Not interested" to: never in their bands again."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "product"],
+                condition=Q(user__isnull=False),
+                name="one_hidden_product_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["owner_key", "product"],
+                condition=Q(user__isnull=True) & ~Q(owner_key=""),
+                name="one_hidden_product_per_owner_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} hidden for {self.user or self.owner_key[:8]}"
+
+
 # --- Notifications ----------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from .models import Preference, SavedSearch
+from .models import HiddenProduct, Preference, SavedSearch
 
 OWNER_KEY = "owner_key"
 
@@ -32,16 +32,25 @@ def owner_for(request, *, create=False) -> Owner:
 def join_on_login(sender, request, user, **kwargs):
     """Signal receiver: what this browser saved anonymously now belongs to the account.
 
-    Saved searches all move. Preferences move only when the account has none yet: a shopper's
-    considered account settings win over a passing anonymous session's.
+    Saved searches and hidden products all move (a product hidden on both sides once).
+    Preferences move only when the account has none yet: a shopper's considered account
+    settings win over a passing anonymous session's.
     """
     key = request.session.get(OWNER_KEY) if request is not None else None
     if not key:
         return
     with transaction.atomic():
         SavedSearch.objects.filter(user__isnull=True, owner_key=key).update(user=user, owner_key="")
+        hidden = HiddenProduct.objects.filter(user__isnull=True, owner_key=key)
+        hidden.filter(
+            product__in=HiddenProduct.objects.filter(user=user).values("product")
+        ).delete()
+        hidden.update(user=user, owner_key="")
         anonymous = Preference.objects.filter(user__isnull=True, owner_key=key)
         if Preference.objects.filter(user=user).exists():
             anonymous.delete()
         else:
             anonymous.update(user=user, owner_key="")
+    from .hidden import forget_hidden
+
+    forget_hidden(Owner(user_id=user.pk, key=""))

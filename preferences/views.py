@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +16,7 @@ from shop.models import Product
 from .defaults import listing_params, saved_preference
 from .filters import ProductFilter, catalog_options
 from .forms import PreferenceForm, RenameForm, SavedSearchForm
+from .hidden import hide, unhide
 from .models import Preference, SavedSearch
 from .owners import owner_for
 from .subscriptions import FollowPanel, follow_panel, search_follows
@@ -235,3 +236,27 @@ def next_or(request, default: str) -> str:
     ):
         return target
     return default
+
+
+@require_POST
+def not_interested(request, product_id):
+    """Hide a product from this shopper's bands from now on. htmx gets an empty answer (the
+    card goes); a plain form comes back to the page with a notice."""
+    product = get_object_or_404(Product, pk=product_id)
+    hide(owner_for(request, create=True), product)
+    if request.headers.get("HX-Request"):
+        return HttpResponse("")
+    messages.success(
+        request,
+        f"You won’t see {product.name} in your bands again. Undo it on “Your shop”.",
+    )
+    return redirect(next_or(request, reverse("shop:home")))
+
+
+@require_POST
+def show_again(request, product_id):
+    if unhide(owner_for(request), product_id):
+        messages.success(request, "It may show in your bands again.")
+    else:
+        messages.info(request, "That product was not hidden.")
+    return redirect(next_or(request, reverse("personalization:your-shop")))

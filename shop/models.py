@@ -207,12 +207,26 @@ class Product(Priced, models.Model):
 
 
 class Shopper(models.Model):
-    """What the shop keeps about a registered shopper beyond the auth user."""
+    """What the shop keeps about a registered shopper beyond the auth user.
+
+    The privacy choices made while logged in live here too, so they follow the shopper to any
+    browser; log-in copies them into the session (``personalization.privacy``), which pages read.
+    """
+
+    class Consent(models.TextChoices):
+        UNDECIDED = "", "Not decided"
+        ACCEPTED = "accepted", "Accepted"
+        REFUSED = "refused", "Refused"
+        OPTED_IN = "opted-in", "Accepted despite Global Privacy Control"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shopper"
     )
-    country = CountryField(blank=True)
+    country = CountryField("ship-to country", blank=True)
+    tracking_consent = models.CharField(
+        max_length=10, choices=Consent.choices, blank=True, default=Consent.UNDECIDED
+    )
+    personalization_off = models.BooleanField(default=False)
     is_demo = models.BooleanField(default=False, help_text="Created by seed_demo.")
 
     def __str__(self):

@@ -15,6 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from personalization.bands import PageContext, bands_for
+from personalization.lifecycle import Stage, stage_of
 from personalization.models import Placement
 from personalization.tracking import (
     record_cart_add,
@@ -22,13 +23,16 @@ from personalization.tracking import (
     record_purchase,
     record_view,
 )
-from personalization.visitors import VISIT_KEY
+from personalization.visitors import PICKS_KEY, VISIT_KEY
+from preferences.hidden import hidden_ids
 from preferences.listing import build_listing
+from preferences.owners import owner_for
 from preferences.subscriptions import follow_panel
 
 from .cards import new_arrivals
 from .cart import Cart
 from .checkout import CheckoutError, place_order
+from .context_processors import colours, departments
 from .forms import CheckoutForm, QuantityForm, SignupForm
 from .models import Brand, Category, Order, Product, Shopper
 from .pictures import HEX_COLOUR, product_svg
@@ -39,7 +43,8 @@ NEW_ARRIVALS = 8
 
 def _bands(request, placement, **page):
     """The placement's bands for this visitor, with one impression recorded per band shown."""
-    shown = bands_for(request.visitor, PageContext(placement, **page))
+    hidden = hidden_ids(owner_for(request))
+    shown = bands_for(request.visitor, PageContext(placement, hidden_ids=hidden, **page))
     record_impressions(request, [s.band for s in shown], page=placement)
     return shown
 
@@ -51,8 +56,19 @@ def home(request):
         {
             "bands": _bands(request, Placement.HOME),
             "new_arrivals": new_arrivals(NEW_ARRIVALS),
+            "onboarding": _onboarding(request),
         },
     )
+
+
+def _onboarding(request):
+    """The "What are you shopping for?" options for a new visitor who has not answered yet."""
+    visitor = request.visitor
+    if not visitor.personalization_on or PICKS_KEY in request.session:
+        return None
+    if stage_of(visitor) != Stage.NEW:
+        return None
+    return {"departments": departments(), "colours": colours()}
 
 
 def _is_htmx(request):

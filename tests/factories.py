@@ -140,3 +140,15 @@ class EventFactory(factory.django.DjangoModelFactory):
     user = None
     product = factory.SubFactory(ProductFactory)
     page = "product"
+
+
+def accept_tracking(client, consent="accepted"):
+    """The visitor answered the first-visit notice: the signed cookie the notice sets.
+
+    Tracking waits for this (``personalization.visitors``); tests of what is recorded start
+    here, as a shopper who said yes would.
+    """
+    from personalization.visitors import CONSENT_COOKIE, consent_cookie
+
+    client.cookies[CONSENT_COOKIE] = consent_cookie(consent)
+    return client

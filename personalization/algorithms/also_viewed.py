@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from . import empty_result, ranked
+from . import empty_result
 from .bought_together import (
     basket_matrix,
     best_per_product,
@@ -30,10 +30,7 @@ def also_viewed(events: pd.DataFrame, *, min_support: int, top_n: int) -> pd.Dat
     matrix, products = basket_matrix(views["session_key"], views["product_id"])
     a, b, support = pair_supports(matrix, min_support)
     best = best_per_product(a, support, (b,), top_n)
-    return ranked(
-        product_rows(products, a[best], b[best], support[best], reasons(support[best], _reason)),
-        top_n,
-    )
+    return product_rows(products, a[best], b[best], support[best], reasons(support[best], _reason))
 
 
 def _reason(sessions: int) -> str:

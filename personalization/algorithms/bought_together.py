@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from . import context, empty_result, ranked
+from . import context, empty_result
 
 METRICS = ("lift", "confidence")
 
@@ -44,10 +44,7 @@ def co_purchases(
     else:
         score = (support * matrix.shape[0]) / (alone[a] * alone[b])
     best = best_per_product(a, score, (b, -support), top_n)
-    return ranked(
-        product_rows(products, a[best], b[best], score[best], reasons(support[best], _reason)),
-        top_n,
-    )
+    return product_rows(products, a[best], b[best], score[best], reasons(support[best], _reason))
 
 
 def basket_matrix(baskets: pd.Series, items: pd.Series) -> tuple[sparse.csr_array, np.ndarray]:
@@ -130,16 +127,26 @@ def reasons(counts: np.ndarray, reason: Callable[[int], str]) -> np.ndarray:
 def product_rows(
     products: np.ndarray, a: np.ndarray, b: np.ndarray, score: np.ndarray, reason: np.ndarray
 ) -> pd.DataFrame:
-    """Result rows for column pairs: context ``"product:<products[a]>"``, ``products[b]``."""
+    """Ranked result rows for column pairs: context ``"product:<products[a]>"``, ``products[b]``.
+
+    The pairs must already be at most ``top_n`` per ``a`` (``best_per_product``). The rows come
+    out in ``ranked``'s order — context, score descending, product id — sorted on numbers (each
+    column's rank among the context strings) rather than on the strings themselves.
+    """
     if len(a) == 0:
         return empty_result()
     labels = np.array([context("product", int(product)) for product in products], dtype=object)
+    label_rank = np.empty(len(labels), dtype=np.int64)
+    label_rank[np.argsort(labels, kind="stable")] = np.arange(len(labels))
+    score = score.astype(np.float64)
+    # Columns are in product id order, so ordering by b orders by product id.
+    order = np.lexsort((b, -score, label_rank[a]))
     return pd.DataFrame(
         {
-            "context": labels[a],
-            "product_id": products[b],
-            "score": score.astype(np.float64),
-            "reason": reason,
+            "context": labels[a[order]],
+            "product_id": products[b[order]].astype(np.int64),
+            "score": score[order],
+            "reason": reason[order],
         }
     )
 

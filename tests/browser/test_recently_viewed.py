@@ -18,6 +18,8 @@ def test_home_page_shows_the_products_just_viewed_newest_first(page: Page, live_
     names = ["Ridge tent", "Down sleeping bag", "Brass lantern"]
     products = [ProductFactory.create(name=name) for name in names]
     ProductFactory(name="Gas stove")  # never viewed
+    page.goto(live_site)
+    page.get_by_role("button", name="Yes, personalize").click()
 
     for product in products:
         page.goto(live_site + product.get_absolute_url())

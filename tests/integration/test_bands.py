@@ -18,13 +18,19 @@ from django.urls import reverse
 from personalization.models import Band, BandResult
 from personalization.tasks import recompute_band
 from shop.models import Colour, Material, Order, Product
-from tests.factories import BrandFactory, CategoryFactory, DepartmentFactory, ProductFactory
+from tests.factories import (
+    BrandFactory,
+    CategoryFactory,
+    DepartmentFactory,
+    ProductFactory,
+    accept_tracking,
+)
 from tests.integration.helpers import CHECKOUT, wait_for
 from tests.personalization.factories import store
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-# Cached by id: bands, their results, product cards, the navigation.
-CACHED = ("band*", "card*", "shop:departments*")
+# Cached by id: bands, their results, product cards, the navigation, hidden products.
+CACHED = ("band*", "card*", "shop:departments*", "shop:colours*", "hidden:*")
 
 
 @pytest.fixture(autouse=True)
@@ -201,7 +207,7 @@ def test_worker_killed_mid_recompute_leaves_the_old_results_served(celery_worker
 
 def test_two_visitors_browsing_at_once_never_see_each_others_recently_viewed(default_bands):
     products = ProductFactory.create_batch(6)
-    ada, bob = Client(), Client()
+    ada, bob = accept_tracking(Client()), accept_tracking(Client())
     ada_views, bob_views = products[0::2], products[1::2]
     for mine, theirs in zip(ada_views, bob_views, strict=True):
         assert ada.get(mine.get_absolute_url()).status_code == 200

@@ -8,7 +8,7 @@ from django_celery_beat.models import PeriodicTask
 
 from personalization.bands import PageContext, bands_for
 from personalization.models import Algorithm, Band, BandResult, Event, Placement
-from tests.factories import CategoryFactory, ProductFactory, ShopperFactory
+from tests.factories import CategoryFactory, ProductFactory, ShopperFactory, accept_tracking
 from tests.personalization.factories import BandFactory, CrontabFactory, store, visitor
 
 pytestmark = pytest.mark.django_db
@@ -355,6 +355,7 @@ def clickable():
 
 def test_click_records_a_click_and_redirects_to_the_product(client, clickable):
     band, product = clickable
+    accept_tracking(client)
 
     response = client.get(
         reverse(CLICK),
@@ -436,6 +437,7 @@ def test_click_needs_get(client, clickable):
 
 def test_band_links_on_a_page_are_valid_clicks(client, clickable):
     band, product = clickable
+    accept_tracking(client)
     store(band, [("", product, "Sold 9")])
     page = client.get(reverse("shop:home")).content.decode()
     link = next(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from personalization.bands import PageContext, bands_for, forget_cached_bands
 from personalization.experiments import sees_variant
-from personalization.models import ABTest, Algorithm, Band, Event, Placement
+from personalization.models import LIVE_ALGORITHMS, ABTest, Algorithm, Band, Event, Placement
 from personalization.tasks import recompute_band
 from personalization.visitors import PERSONALIZATION_OFF_KEY, VISIT_KEY
 from tests.factories import (
@@ -24,6 +24,7 @@ from tests.factories import (
     OrderLineFactory,
     ProductFactory,
     UserFactory,
+    accept_tracking,
 )
 from tests.personalization.factories import BandFactory, shown_items, store, visitor
 
@@ -615,7 +616,7 @@ def fill_bands(shopper, page_product, cart_products, items):
         "country:NL",
         *(f"product:{p.pk}" for p in [page_product, *cart_products]),
     ]
-    for band in Band.objects.exclude(algorithm=Algorithm.RECENTLY_VIEWED):
+    for band in Band.objects.exclude(algorithm__in=LIVE_ALGORITHMS):
         store(band, [(ctx, p, f"Reason {n}") for ctx in contexts for n, p in enumerate(catalog)])
     for product in catalog:
         viewed(product, user=shopper)
@@ -623,7 +624,7 @@ def fill_bands(shopper, page_product, cart_products, items):
 
 def add_bands_like_the_default_ones(copies):
     """More computed bands (live ones have their own test)."""
-    for band in list(Band.objects.exclude(algorithm=Algorithm.RECENTLY_VIEWED)):
+    for band in list(Band.objects.exclude(algorithm__in=LIVE_ALGORITHMS)):
         for copy in range(copies):
             BandFactory(
                 title=f"{band.title} {copy}",
@@ -735,7 +736,9 @@ def test_impressions_and_click_links_name_the_variant_shown(client, products):
     test = start_test(control, 99, min_support=5)
     store(test.variant, [("", products[1], "Variant pick")])
 
-    # A first visit: the visit key is made for the assignment, and the impression uses it.
+    # A first visit after accepting tracking: the visit key is made for the assignment, and the
+    # impression uses it.
+    accept_tracking(client)
     response = client.get(reverse("shop:home"))
 
     key = client.session[VISIT_KEY]

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from personalization.models import Event, Placement
-from personalization.visitors import PERSONALIZATION_OFF_KEY, TRACKING_OPT_IN_KEY, VISIT_KEY
+from personalization.visitors import OPTED_IN, PERSONALIZATION_OFF_KEY, VISIT_KEY
 from shop.models import Order
-from tests.factories import PASSWORD, ProductFactory, UserFactory
+from tests.factories import PASSWORD, ProductFactory, UserFactory, accept_tracking
 from tests.personalization.factories import BandFactory, store
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +21,13 @@ CHECKOUT = {
     "address": "12 St James's Square\nLondon",
     "country": "GB",
 }
+
+
+@pytest.fixture
+def client(client):
+    """A browser whose shopper said yes on the first-visit notice. What is recorded before they
+    answer (nothing) is tested in test_privacy.py."""
+    return accept_tracking(client)
 
 
 def add_to_cart(client, product, quantity=1, **kwargs):
@@ -161,7 +168,7 @@ def test_same_browse_without_refusal_is_recorded(client, banded_pages):
 
 
 def test_tracking_opt_in_overrides_gpc(client):
-    set_session(client, **{TRACKING_OPT_IN_KEY: True})
+    accept_tracking(client, OPTED_IN)
     product = ProductFactory()
 
     client.get(product.get_absolute_url(), headers={"Sec-GPC": "1"})
@@ -170,7 +177,8 @@ def test_tracking_opt_in_overrides_gpc(client):
 
 
 def test_tracking_opt_in_does_not_override_personalization_off(client):
-    set_session(client, **{TRACKING_OPT_IN_KEY: True, PERSONALIZATION_OFF_KEY: True})
+    accept_tracking(client, OPTED_IN)
+    set_session(client, **{PERSONALIZATION_OFF_KEY: True})
 
     client.get(ProductFactory().get_absolute_url())
 
@@ -198,7 +206,7 @@ def test_anonymous_history_joins_the_account_on_log_in(client):
 def test_log_in_does_not_claim_another_visitors_history(client):
     user = UserFactory()
     client.get(ProductFactory().get_absolute_url())
-    stranger = Client()
+    stranger = accept_tracking(Client())
     stranger.get(ProductFactory().get_absolute_url())
 
     client.post(reverse("shop:login"), {"username": user.username, "password": PASSWORD})
@@ -324,7 +332,7 @@ def test_a_refused_write_stores_nothing_and_leaves_the_connection_usable(require
 def test_a_product_page_writes_its_view_and_impressions_in_one_statement(
     require_postgres, banded_pages
 ):
-    client = Client()
+    client = accept_tracking(Client())
     client.get(reverse("shop:home"))
     Event.objects.all().delete()
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.http import QueryDict
 from django.test import RequestFactory
 from django.utils import timezone
@@ -19,6 +20,8 @@ from preferences.filters import (
     catalog_options,
 )
 from preferences.listing import as_querydict
+from preferences.models import HiddenProduct
+from preferences.owners import OWNER_KEY
 from shop.models import Product
 from tests.factories import (
     BrandFactory,
@@ -200,6 +203,17 @@ def test_recommended_puts_the_visitors_rows_first_then_best_selling(catalog, for
 
     assert list(filterset.qs) == [catalog[letter] for letter in "DABCE"]
     assert (filterset.sort_applied, filterset.sort_note) == ("recommended", "")
+
+
+def test_recommended_does_not_push_up_what_the_shopper_is_not_interested_in(catalog, for_you):
+    recommend(for_you, "svisit-a", [catalog["D"], catalog["A"]])
+    HiddenProduct.objects.create(owner_key="owner-a", product=catalog["D"])
+    request = request_as(visitor())
+    request.session, request.user = {OWNER_KEY: "owner-a"}, AnonymousUser()
+
+    filterset = ProductFilter(query("sort=recommended"), request=request)
+
+    assert list(filterset.qs)[0] == catalog["A"]
 
 
 def test_recommended_reads_only_the_current_version_of_the_enabled_band(catalog, for_you):

@@ -160,6 +160,10 @@ def test_running_twice_keeps_counts_and_spares_what_it_did_not_make():
     assert User.objects.filter(username="alice", shopper__is_demo=False).exists()
     assert Product.objects.filter(sku="HOUSE-1", brand=own_brand).exists()
     assert Shopper.objects.filter(is_demo=True).count() == 30 + len(PERSONAS)
+    # Demo shoppers are there to show personalization: they accepted tracking.
+    assert set(Shopper.objects.filter(is_demo=True).values_list("tracking_consent", flat=True)) == {
+        "accepted"
+    }
     assert Product.objects.filter(sku__startswith=catalog_demo.SKU_PREFIX).count() == 120
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from personalization.models import Band
+from personalization.models import LIVE_ALGORITHMS, Band
 from personalization.tasks import compute_and_store, recompute_band
 from shop import clock
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             )
 
     def chosen(self, slugs) -> list[Band]:
-        bands = Band.objects.exclude(algorithm="recently_viewed").order_by("pk")
+        bands = Band.objects.exclude(algorithm__in=LIVE_ALGORITHMS).order_by("pk")
         if not slugs:
             return list(bands.filter(is_enabled=True))
         bands = bands.filter(slug__in=slugs)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django_celery_beat.models import CrontabSchedule
 
 from personalization.bands import forget_cached_bands
-from personalization.models import Band
+from personalization.models import LIVE_ALGORITHMS, Band
 
 DEFAULT_BANDS = settings.BASE_DIR / "fixtures" / "bands.json"
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         added = self.add_missing_bands()
-        computed = Band.objects.exclude(algorithm="recently_viewed").order_by("pk")
+        computed = Band.objects.exclude(algorithm__in=LIVE_ALGORITHMS).order_by("pk")
         for minute, band in enumerate(computed, start=1):
             if band.schedule_id is None and band.slug in added:
                 band.schedule, _ = CrontabSchedule.objects.get_or_create(

@@ -7,12 +7,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
 from personalization import demo as behaviour_demo
 from personalization.demo_personas import PERSONAS
 from personalization.demo_traffic import write_band_traffic
+from personalization.lifecycle import RETURNING_AFTER
+from personalization.models import Event
 from personalization.rollup import roll_up
 from preferences import demo as follows_demo
 from shop import demo as catalog_demo
@@ -69,6 +72,7 @@ class Command(BaseCommand):
                 options["seed"], demo, first_product, first_user
             )
         self.report(demo, counts, until)
+        self.point_at_a_returning_shopper(until)
         refresh_sales_counts()
         call_command("setup_bands", stdout=self.stdout)
         self.simulate_band_traffic(options["seed"], until, params.days)
@@ -142,6 +146,22 @@ class Command(BaseCommand):
             follows_demo.write_persona_preferences(demo.personas, first_user)
             advance(1)
         return written
+
+    def point_at_a_returning_shopper(self, until: datetime):
+        """Name a demo shopper whose last view is two weeks or more before ``until``."""
+        latest = (
+            Event.objects.filter(kind=Event.Kind.VIEW, user__shopper__is_demo=True)
+            .values("user__username")
+            .annotate(last=Max("created_at"))
+            .filter(last__lt=until - RETURNING_AFTER)
+            .order_by("user__username")
+            .first()
+        )
+        if latest:
+            self.stdout.write(
+                f"{latest['user__username']} was last here {latest['last']:%Y-%m-%d}: log in as "
+                "them to see “Pick up where you left off”."
+            )
 
     def report(self, demo, counts, until: datetime):
         self.stdout.write(
