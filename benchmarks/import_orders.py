@@ -60,7 +60,8 @@ def child(argv) -> None:
             ):
                 while block := source.read(1 << 20):
                     copy.write(block)
-            rows = conn.execute("SELECT count(*) FROM bench_raw").fetchone()[0]
+            counted = conn.execute("SELECT count(*) FROM bench_raw").fetchone()
+            rows = counted[0] if counted else 0
             conn.execute("DROP TABLE bench_raw")
     print(json.dumps({"rows": rows}))
 

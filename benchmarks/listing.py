@@ -16,6 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from benchmarks import report
 from benchmarks.services import (
@@ -36,7 +37,7 @@ SEED = 42
 TARGET_P50_MS = 50
 SQL_SAMPLES = 10
 FOUND = re.compile(r'listing-status"[^>]*>(\d+) product')
-HEADERS = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"}
+HEADERS: dict[str, Any] = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"}
 COLUMNS = (
     "id",
     "sku",
@@ -144,6 +145,8 @@ def scenarios() -> list[Scenario]:
     from shop.models import Category
 
     department = Category.objects.filter(parent=None).order_by("position", "pk").first()
+    if department is None:
+        raise RuntimeError("The catalog has no department: seed it first.")
     three = "price_max=100&colour=black&material=cotton"
     return [
         Scenario("All products, no filters", "/products/"),
@@ -167,12 +170,12 @@ def measure(scenario: Scenario, requests: int, warmup: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     client = Client(**HEADERS)
-    headers = {"HTTP_HX_REQUEST": "true"} if scenario.htmx else {}
+    headers: dict[str, Any] = {"HTTP_HX_REQUEST": "true"} if scenario.htmx else {}
     for _ in range(warmup):
         client.get(scenario.path, **headers)
     for _ in range(requests):
         if scenario.cold:
-            cache.delete_pattern("*listing:base-counts:*")
+            cache.delete_pattern("*listing:base-counts:*")  # type: ignore[attr-defined]  # django-redis
         started = time.perf_counter()
         response = client.get(scenario.path, **headers)
         scenario.timings_ms.append((time.perf_counter() - started) * 1000)
@@ -180,12 +183,15 @@ def measure(scenario: Scenario, requests: int, warmup: int) -> None:
         raise RuntimeError(f"{scenario.path} answered {response.status_code}")
     for _ in range(SQL_SAMPLES):
         if scenario.cold:
-            cache.delete_pattern("*listing:base-counts:*")
+            cache.delete_pattern("*listing:base-counts:*")  # type: ignore[attr-defined]  # django-redis
         with CaptureQueriesContext(connection) as captured:
             client.get(scenario.path, **headers)
         scenario.sql_ms.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
     scenario.queries = len(captured)
-    scenario.products = int(FOUND.search(response.content.decode()).group(1))
+    found = FOUND.search(response.content.decode())
+    if found is None:
+        raise RuntimeError(f"{scenario.path}: no product count on the page")
+    scenario.products = int(found.group(1))
 
 
 def section(header: list[str], measured: list[Scenario]) -> str:

@@ -17,6 +17,7 @@ import json
 import math
 import subprocess
 from datetime import UTC, datetime
+from typing import Any
 
 from benchmarks import report
 from benchmarks.services import (
@@ -34,7 +35,7 @@ from benchmarks.services import (
 REDIS_DB = 14
 SEED = 42
 DAYS = 90
-SIZES = {
+SIZES: dict[bool, dict[str, Any]] = {
     False: {"database": "tailor_scale", "products": 10_000, "shoppers": 50_000},
     True: {"database": "tailor_scale_quick", "products": 2_000, "shoppers": 10_000},
 }
@@ -132,7 +133,8 @@ def run_band(env, band: dict, limit: float) -> dict:
 
 def fpgrowth_runs(env, quick: bool, total_orders: int) -> list[dict]:
     """mlxtend on growing samples until one takes too long or too much memory."""
-    runs, spent = [], 0.0
+    runs: list[dict] = []
+    spent = 0.0
     for orders in FPGROWTH_SAMPLES[quick]:
         orders = orders or total_orders
         if orders > total_orders:

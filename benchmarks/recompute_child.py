@@ -12,7 +12,9 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import Any
 
 from benchmarks.services import setup_django
 
@@ -232,7 +234,7 @@ def inputs_frames(_args) -> dict:
     from personalization.models import Event
     from shop.models import OrderLine
 
-    jobs = {
+    jobs: dict[str, tuple[Callable[[], Any], Any]] = {
         "order_lines()": (
             inputs.order_lines,
             OrderLine.objects.exclude(order__status="cancelled").values_list(
@@ -254,7 +256,7 @@ def inputs_frames(_args) -> dict:
         ),
         "products()": (inputs.products, None),
     }
-    results = {}
+    results: dict[str, dict] = {}
     for name, (make, bare) in jobs.items():
         floor = None if bare is None else copy_out(bare)
         started = time.perf_counter()
@@ -281,7 +283,8 @@ def copy_out(queryset) -> float:
     started = time.perf_counter()
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
-        statement = connection.ops.compose_sql(sql, params)
+        # PostgreSQL's operations only (this benchmark needs PostgreSQL).
+        statement = connection.ops.compose_sql(sql, params)  # type: ignore[attr-defined]
         with cursor.cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT csv)") as copy:
             for block in copy:
                 buffer.write(block)

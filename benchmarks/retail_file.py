@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 HEADER = [
     "InvoiceNo",
@@ -27,7 +28,7 @@ HEADER = [
     "CustomerID",
     "Country",
 ]
-SHAPE = {
+SHAPE: dict[str, Any] = {
     "codes": 4_000,
     "customers": 5_000,
     "lines_per_invoice": 20,
@@ -122,7 +123,7 @@ def write_file(path: Path, rows: int, seed: int = 42) -> dict:
     popularity = list(accumulate(1 / (rank + 1) ** SHAPE["zipf"] for rank in range(len(codes))))
     loyalty = list(accumulate(1 / (rank + 1) ** 0.5 for rank in range(SHAPE["customers"])))
     invoices = round(rows / SHAPE["lines_per_invoice"])
-    counts = {
+    counts: dict[str, Any] = {
         "rows": 0,
         "guest rows": 0,
         "cancellation rows": 0,

@@ -54,7 +54,7 @@ class CopyWriter:
             sql.SQL(", ").join(sql.Identifier(column) for column in columns),
         )
         self.context = cursor.copy(statement)
-        self.copy = None
+        self.copy: psycopg.Copy | None = None
         self.rows = 0
 
     def __enter__(self):
@@ -65,6 +65,7 @@ class CopyWriter:
         return self.context.__exit__(*exc)
 
     def write(self, values: tuple) -> None:
+        assert self.copy is not None, "write() inside the with block"
         self.copy.write_row(values + self.defaults)
         self.rows += 1
 
@@ -214,7 +215,7 @@ def _write_shoppers(people) -> None:
 
 def _stream_sessions(demo) -> Counter:
     """Orders, lines and events of every session, each table on its own connection."""
-    counts = Counter()
+    counts: Counter[str] = Counter()
     names = {product.index: (product.name, product.price) for product in demo.products}
     connections = [raw_connection() for _ in STREAMED]
     try:

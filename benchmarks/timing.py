@@ -17,7 +17,7 @@ def time_calls(call, iterations: int) -> list[float]:
 
 def interleaved(calls: dict, iterations: int, block: int = BLOCK) -> dict[str, list[float]]:
     """Each call ``iterations`` times, in alternating blocks, so drift hits them alike."""
-    times = {name: [] for name in calls}
+    times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(max(1, iterations // block)):
         for name, call in calls.items():
             times[name] += time_calls(call, min(block, iterations))

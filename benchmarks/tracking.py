@@ -8,6 +8,7 @@ drift hits both alike.
 """
 
 import argparse
+from typing import Any
 
 from benchmarks import report
 from benchmarks.pages import (
@@ -33,6 +34,7 @@ def tracked_request(path: str, *, off: bool):
     """A request as the middleware leaves it: a saved session, a user and a visitor."""
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.sessions.middleware import SessionMiddleware
+    from django.http import HttpResponse
     from django.test import RequestFactory
 
     from personalization.visitors import (
@@ -44,12 +46,12 @@ def tracked_request(path: str, *, off: bool):
 
     request = RequestFactory().get(path, HTTP_ACCEPT_LANGUAGE=HEADERS["Accept-Language"])
     request.COOKIES[CONSENT_COOKIE] = consent_cookie()  # a visitor who accepted tracking
-    SessionMiddleware(lambda _: None).process_request(request)
+    SessionMiddleware(lambda _: HttpResponse()).process_request(request)
     request.user = AnonymousUser()
     if off:
         request.session[PERSONALIZATION_OFF_KEY] = True
     request.session.save()
-    request.visitor = visitor_for(request)
+    request.visitor = visitor_for(request)  # type: ignore[attr-defined]  # VisitorMiddleware's
     return request
 
 
@@ -117,7 +119,10 @@ def page_benchmarks(iterations: int, product_path: str):
 
     from personalization.visitors import CONSENT_COOKIE, PERSONALIZATION_OFF_KEY, consent_cookie
 
-    headers = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": HEADERS["Accept-Language"]}
+    headers: dict[str, Any] = {
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_ACCEPT_LANGUAGE": HEADERS["Accept-Language"],
+    }
     # One visitor per row: the product page's views would otherwise add a "Recently viewed"
     # band to the home page of the same visitor. Each accepted tracking.
     clients = {name: Client(**headers) for name in ("product", "product off", "home", "gpc")}

@@ -205,6 +205,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's model backend, refusing the demo's published passwords with DEBUG off.
+AUTHENTICATION_BACKENDS = ["shop.backends.DemoPasswordsOnlyInDebug"]
 LOGIN_URL = "shop:login"
 LOGIN_REDIRECT_URL = "shop:home"
 LOGOUT_REDIRECT_URL = "shop:home"

@@ -11,6 +11,7 @@ adds their latest cart adds, a new visitor's onboarding band the best sellers of
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
 from django.core.cache import cache
@@ -164,7 +165,7 @@ class _Reader:
     def __init__(self, visitor, page: PageContext):
         self.visitor = visitor
         self.page = page
-        self._bought = None
+        self._bought: set[int] | None = None
 
     def fill(self, bands) -> list[ShownBand]:
         if not bands:
@@ -174,7 +175,7 @@ class _Reader:
         for band in bands:
             if band.is_live:
                 candidates[band.pk] = self._live(band)
-        wanted = set()
+        wanted: set[int] = set()
         for band in bands:
             candidates[band.pk] = self._likely(band, candidates[band.pk])
             wanted.update(pid for pid, _ in candidates[band.pk])
@@ -275,7 +276,7 @@ class _Reader:
         return [""]
 
     def _recently_viewed(self, band) -> list[tuple[int, str]]:
-        since = timezone.now() - timezone.timedelta(days=band.lookback_days)
+        since = timezone.now() - timedelta(days=band.lookback_days)
         rows, seen = [], set()
         for pid, when in self.views():
             if when >= since and pid not in seen:
@@ -327,13 +328,13 @@ class _Reader:
         ]
         return liked + [row for row in rows if row not in liked]
 
-    def views(self) -> list[tuple[int, object]]:
+    def views(self) -> list[tuple[int, datetime]]:
         """The visitor's latest product views, newest first, read once a request."""
         return latest_views(self.visitor)
 
 
 def _viewed(when) -> str:
-    if timezone.now() - when < timezone.timedelta(minutes=1):
+    if timezone.now() - when < timedelta(minutes=1):
         return "You viewed this just now"
     return f"You viewed this {timesince(when, depth=1)} ago"
 

@@ -17,14 +17,17 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from heapq import merge
 from itertools import accumulate
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import CommandError
 from django.db.models import Max, Q
 
+from personalization.demo_personas import persona_sessions, personas
 from personalization.demo_sessions import (
     BENCHMARK_PARAMS,
     DemoSession,
@@ -37,10 +40,12 @@ from personalization.demo_sessions import (
 from personalization.demo_shoppers import guests, shoppers
 from personalization.models import Event
 from shop import demo as catalog_demo
+from shop.backends import DEMO_PASSWORD
 from shop.models import Order, OrderLine, Product, Shopper
 
 __all__ = [
     "BENCHMARK_PARAMS",
+    "DEMO_PASSWORD",
     "DemoSession",
     "Params",
     "simulate",
@@ -49,7 +54,7 @@ __all__ = [
     "world",
 ]
 
-DEMO_PASSWORD = "tailor-demo"
+DEMO_PASSWORD_SALT = "tailordemosalt"
 # Sessions start at most two hours before ``until`` and last well under that.
 LAST_START_MARGIN = 2 * 3600
 HOUR_CUM_WEIGHTS = list(
@@ -58,7 +63,7 @@ HOUR_CUM_WEIGHTS = list(
 FLUSH_EVENTS = 20_000
 DEFAULT_PARAMS = Params()
 BATCH_SIZE = 2000
-PAGES = {
+PAGES: dict[str, str] = {
     Event.Kind.VIEW: "product",
     Event.Kind.CART_ADD: "product",
     Event.Kind.PURCHASE: "checkout",
@@ -76,11 +81,16 @@ class Plan:
 
 @dataclass
 class Simulation:
+    """``shoppers`` are the generated ones followed by the named ``personas``; ``plan`` holds
+    the generated shoppers' and guests' visits; ``sessions`` yields those and the personas', in
+    time order."""
+
     brands: list
     products: list
     shoppers: list
     plan: Plan
     sessions: Iterator[DemoSession] = field(repr=False)
+    personas: list = field(default_factory=list)
 
 
 def seeded(seed: int, step: str) -> random.Random:
@@ -94,21 +104,33 @@ def simulate(
     """All demo rows for these arguments; identical to what ``seed_demo`` stores.
 
     ``until`` ends the behaviour window (exclusive); ``sessions`` is lazy, yields one session
-    per ``plan.starts`` entry and must be consumed once, in order.
+    per ``plan.starts`` entry and one per persona visit, in time order, and must be consumed
+    once, in order.
+    The personas (``demo_personas``) draw from streams of their own: the generated rows are
+    the same with or without them.
     """
     brands, items = catalog_demo.catalog(seeded(seed, "catalog"), products, until)
     people = shoppers(seeded(seed, "shoppers"), shopper_count, until - timedelta(params.days))
     plan = session_plan(seeded(seed, "plan"), people, params)
     scene = world(seeded(seed, "world"), items)
-    return Simulation(
-        brands, items, people, plan, sessions(seeded(seed, "sessions"), scene, plan, until, params)
+    named = personas(seeded(seed, "personas"), len(people), until)
+    visits = merge(
+        sessions(seeded(seed, "sessions"), scene, plan, until, params),
+        persona_sessions(seeded(seed, "persona visits"), scene, named, until, params),
+        key=started,
     )
+    return Simulation(brands, items, people + named, plan, visits, named)
+
+
+def started(session: DemoSession) -> datetime:
+    """When a session began; an empty one (nothing on sale yet) counts as the earliest."""
+    return session.events[0].at if session.events else datetime.min.replace(tzinfo=UTC)
 
 
 def session_plan(rng, people, params: Params) -> Plan:
     """Shoppers visit a Poisson number of times (scaled by their activity); guests once."""
     visitors = list(people) + guests(rng, round(len(people) * params.guests_per_shopper))
-    starts = []
+    starts: list[tuple[int, int]] = []
     for number, visitor in enumerate(visitors):
         mean = params.sessions_per_day * params.days * visitor.activity
         count = 1 if visitor.guest else poisson(rng, mean)
@@ -162,11 +184,13 @@ def write_shoppers(demo_shoppers, progress: Callable[[int], None]) -> int:
     """Create a user and a demo ``Shopper`` per shopper; return the user pk of index 0.
 
     Shopper index i gets user pk ``first + i``. Every demo user shares one password hash
-    (``DEMO_PASSWORD``): hashing it once per user would take minutes.
+    (``DEMO_PASSWORD``): hashing it once per user would take minutes. Its salt is fixed, so
+    ``make fixtures`` writes the same bytes each time; the password is public anyway, and
+    refused with ``DEBUG`` off (``shop.backends``).
     """
     user_model = get_user_model()
     check_usernames_free(user_model, demo_shoppers)
-    password = make_password(DEMO_PASSWORD)
+    password = make_password(DEMO_PASSWORD, salt=DEMO_PASSWORD_SALT)
     first = (user_model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
     users = [
         user_model(
@@ -201,8 +225,8 @@ def write_shoppers(demo_shoppers, progress: Callable[[int], None]) -> int:
 def check_usernames_free(user_model, demo_shoppers) -> None:
     """Refuse to run when a user kept from deletion holds a demo username."""
     wanted = {s.username for s in demo_shoppers}
-    existing = user_model.objects.filter(username__startswith="shopper")
-    taken = sorted(wanted.intersection(existing.values_list("username", flat=True)))
+    existing = user_model.objects.filter(username__in=wanted)
+    taken = sorted(existing.values_list("username", flat=True))
     if taken:
         raise CommandError(
             f"User {taken[0]} exists and is not a demo shopper (or is staff): rename it first."
@@ -235,8 +259,11 @@ class SessionWriter:
     def __init__(self, products, first_product: int, first_user: int):
         self.products, self.first_product, self.first_user = products, first_product, first_user
         self.next_order = (Order.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-        self.orders, self.lines, self.events = [], [], []
-        self.counts = Counter()
+        # Typed loosely: flush() writes the three lists through one loop.
+        self.orders: list[Any] = []
+        self.lines: list[Any] = []
+        self.events: list[Any] = []
+        self.counts: Counter[str] = Counter()
 
     def add(self, session: DemoSession) -> None:
         user_id = None if session.shopper is None else self.first_user + session.shopper
@@ -259,6 +286,7 @@ class SessionWriter:
 
     def add_order(self, session: DemoSession, user_id: int | None) -> None:
         order, pk = session.order, self.next_order
+        assert order is not None
         self.next_order += 1
         lines = [
             OrderLine(

@@ -161,7 +161,7 @@ def world(rng, products) -> World:
 
 def pools(products, popularity: list[float], key: Callable) -> dict:
     """Products grouped by ``key``, in catalog order within each pool."""
-    groups = {}
+    groups: dict = {}
     for product in products:
         groups.setdefault(key(product), []).append(product.index)
     return {
@@ -188,7 +188,7 @@ def partners(rng, product, by_category: dict[str, Pool]) -> tuple[int, ...]:
 def price_ranks(products) -> list[float]:
     """Each product's price position within its category: 0 cheapest, 1 dearest."""
     ranks = [0.5] * len(products)
-    by_category = {}
+    by_category: dict[str, list] = {}
     for product in products:
         by_category.setdefault(product.category, []).append(product)
     for members in by_category.values():

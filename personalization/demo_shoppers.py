@@ -264,7 +264,7 @@ def colour_weights(code: str) -> Weights:
 @cache
 def material_weights(departments: tuple[str, ...]) -> Weights:
     """How often each material occurs in the departments' categories."""
-    weights = {}
+    weights: dict[str, float] = {}
     for department, _, _, materials, *_ in CATEGORIES.values():
         if department in departments:
             for material, weight in zip(*weighted(materials), strict=True):

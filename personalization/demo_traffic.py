@@ -25,7 +25,7 @@ from .models import Algorithm, Band, Event, Placement
 
 # Made-up chances that one impression of a band is clicked, so the demo's bands differ
 # believably: what sits beside a product is clicked more than a generic home-page row.
-APPEAL = {
+APPEAL: dict[str, float] = {
     Algorithm.RECENTLY_VIEWED: 0.05,
     Algorithm.FOR_YOU: 0.045,
     Algorithm.DEALS: 0.03,

@@ -98,7 +98,7 @@ def run(evaluation_id: int) -> None:
     Evaluation.objects.filter(pk=evaluation.pk).update(
         status=Evaluation.Status.RUNNING, started_at=timezone.now(), message=""
     )
-    outcome = {"status": Evaluation.Status.DONE, "message": ""}
+    outcome: dict[str, object] = {"status": Evaluation.Status.DONE, "message": ""}
     try:
         outcome["results"] = evaluate(evaluation.cutoff, evaluation.k, evaluation.parameters)
     except EvaluationError as error:

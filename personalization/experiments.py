@@ -119,7 +119,12 @@ class Comparison:
             return "not enough data yet"
         if not self.significant:
             return "not significant yet"
-        better = "variant" if self.variant.value > self.control.value else "control"
+        better = (
+            "variant"
+            if self.variant.successes * self.control.trials
+            > (self.control.successes * self.variant.trials)
+            else "control"
+        )
         return f"significant at 95%: the {better} does better"
 
 
@@ -137,5 +142,5 @@ def compare(control: tuple[int, int], variant: tuple[int, int]) -> Comparison:
     if pooled in (0, 1):
         return Comparison(a, b, None, None)
     error = math.sqrt(pooled * (1 - pooled) * (1 / a.trials + 1 / b.trials))
-    z = (b.value - a.value) / error
+    z = (b.successes / b.trials - a.successes / a.trials) / error
     return Comparison(a, b, z, math.erfc(abs(z) / math.sqrt(2)))

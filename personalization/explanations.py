@@ -94,7 +94,7 @@ def _day(when) -> str:
 
 
 # What of the shopper's each kind of band reads, for the "Your shop" page.
-USES = {
+USES: dict[str, str] = {
     Algorithm.RECENTLY_VIEWED: "your product views",
     Algorithm.BEST_SELLERS: "nothing about you (the shop's sales)",
     Algorithm.TRENDING: "nothing about you (the shop's sales)",

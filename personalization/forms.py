@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
+
+# django-countries' fields.pyi leaves out this form field, which fields.py defines.
+from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]
 
 from shop.models import Category, Colour, Product
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from . import evaluations
 from .insight_models import TUNING, ABTest
-from .models import Band
+from .models import Algorithm, Band
 
 EARLIEST = date(2000, 1, 1)
 DEFAULT_DAYS = 30
@@ -106,7 +106,7 @@ class StartTestForm(forms.Form):
     )
     algorithm = forms.ChoiceField(
         required=False,
-        choices=[("", "— same as the control —")] + Band._meta.get_field("algorithm").choices,
+        choices=[("", "— same as the control —"), *Algorithm.choices],
     )
     item_count = forms.IntegerField(required=False, min_value=1, max_value=48)
     lookback_days = forms.IntegerField(required=False, min_value=1, max_value=3650)

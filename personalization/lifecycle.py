@@ -13,7 +13,7 @@ So a shopper back after three weeks stays "returning" for the whole of that visi
 until their first click.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models.enums import TextChoices
 
@@ -42,7 +42,7 @@ def own_events(visitor):
     return None
 
 
-def latest_views(visitor) -> list[tuple[int, object]]:
+def latest_views(visitor) -> list[tuple[int, datetime]]:
     """``(product id, when)`` of the visitor's latest views, newest first; read once a request."""
     if "views" not in visitor.memo:
         visitor.memo["views"] = _read_views(visitor)

@@ -210,6 +210,8 @@ class Band(models.Model):
     result_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = BandManager()
+    # Set on the enabled bands' cached copies by ``experiments.attach_tests``.
+    is_variant: bool = False
 
     class Meta:
         ordering = ["placement", "position", "pk"]

@@ -184,8 +184,8 @@ def erase_personal_data(request) -> int:
         removed += BandResult.objects.filter(context__in=contexts).delete()[0] if contexts else 0
         for model in (HiddenProduct, Preference, SavedSearch):
             removed += model.objects.owned_by(owner).delete()[0]
-        for model in (Notification, Subscription, NotificationSettings, DeliverySetting):
-            removed += subject.user_rows(model).delete()[0]
+        for theirs in (Notification, Subscription, NotificationSettings, DeliverySetting):
+            removed += subject.user_rows(theirs).delete()[0]
         removed += subject.orders().update(user=None, session_key="")
         if subject.user_id:
             Shopper.objects.filter(user_id=subject.user_id).update(country="")

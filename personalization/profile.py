@@ -81,7 +81,7 @@ def inferred_profile(visitor, recent=10) -> Profile:
 
 
 def _tastes(profile, rows) -> None:
-    counters = [Counter(), Counter(), Counter()]
+    counters: list[Counter] = [Counter(), Counter(), Counter()]
     prices = []
     for kind, _, _, _, _, category, colour, material, price in rows:
         for counter, value in zip(counters, (category, colour, material), strict=True):

@@ -197,7 +197,7 @@ def reachable_visitors(frames: Iterable[pd.DataFrame], now: datetime) -> set[str
     shopper, and the anonymous visitors seen within the session cookie's lifetime (an older
     visit key died with its session, so results stored for it would never be read)."""
     alive = now - timedelta(seconds=settings.SESSION_COOKIE_AGE)
-    keys = set()
+    keys: set[str] = set()
     for frame in frames:
         anonymous = frame["user_id"].isna()
         keys.update(f"u{int(user)}" for user in frame.loc[~anonymous, "user_id"].unique())

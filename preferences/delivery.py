@@ -140,7 +140,7 @@ def insert(planned: list[Planned]) -> None:
             ignore_conflicts=True,
         )
         return
-    columns = [
+    columns: list[list] = [
         [p.user_id for p in planned],
         [p.change_id for p in planned],
         [p.subscription_id for p in planned],

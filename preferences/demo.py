@@ -4,15 +4,17 @@ Pure part: ``follows(rng, shopper_count, products)`` returns ``DemoFollow`` rows
 shoppers and products by ``index`` and to brands and categories by slug. The first shopper
 (``shopper0001``) always follows one product for each product kind, its brand and its
 category, so the demo has a known follower; about ``FOLLOWER_SHARE`` of the others follow one
-to three things. Database part: ``write_subscriptions(...)``.
+to three things. The named shoppers (``personalization.demo_personas``) follow and save what
+``PERSONA_FOLLOWS`` and ``PERSONA_PREFERENCES`` say. Database part: ``write_subscriptions(...)``
+and ``write_persona_preferences(...)``.
 """
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
-from shop.models import Brand, Category
+from shop.models import Brand, Category, Colour, Material
 
-from .models import Subscription
+from .models import Preference, Subscription
 
 Kind = Subscription.Kind
 FOLLOWER_SHARE = 0.2
@@ -24,6 +26,16 @@ KINDS = (
     Kind.BRAND,
     Kind.CATEGORY,
 )
+
+# What the named shoppers told the shop, so their account pages show customization beside
+# personalization: brands and categories they follow, listing defaults they saved.
+PERSONA_FOLLOWS = {
+    "ruby": ((Kind.CATEGORY, "dresses"), (Kind.CATEGORY, "womens-tops")),
+    "cam": ((Kind.CATEGORY, "camping"), (Kind.BRAND, "trailhead")),
+}
+PERSONA_PREFERENCES: dict[str, dict] = {
+    "ruby": {"colours": ("red",), "materials": ("cotton",), "audience": "women"},
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,20 @@ def follows(rng, shopper_count: int, products: list) -> list[DemoFollow]:
                 row = follow(rng, shopper, rng.choice(KINDS), rng.choice(products), products)
                 rows.setdefault(row)
     return list(rows)
+
+
+def persona_follows(personas: list) -> list[DemoFollow]:
+    """``PERSONA_FOLLOWS`` as rows, for shoppers with a ``username`` and an ``index``."""
+    return [
+        DemoFollow(
+            shopper.index,
+            kind,
+            brand=slug if kind == Kind.BRAND else "",
+            category=slug if kind == Kind.CATEGORY else "",
+        )
+        for shopper in personas
+        for kind, slug in PERSONA_FOLLOWS.get(shopper.username, ())
+    ]
 
 
 def first_shoppers_follows(products: list) -> list[DemoFollow]:
@@ -105,3 +131,20 @@ def write_subscriptions(demo_follows, first_product: int, first_user: int) -> in
         batch_size=2000,
     )
     return len(demo_follows)
+
+
+def write_persona_preferences(personas: list, first_user: int) -> int:
+    """Store ``PERSONA_PREFERENCES`` (shopper index i is user ``first_user + i``); return how
+    many."""
+    written = 0
+    for shopper in personas:
+        wanted = PERSONA_PREFERENCES.get(shopper.username)
+        if wanted is None:
+            continue
+        preference = Preference.objects.create(
+            user_id=first_user + shopper.index, audience=wanted.get("audience", "")
+        )
+        preference.colours.set(Colour.objects.filter(slug__in=wanted.get("colours", ())))
+        preference.materials.set(Material.objects.filter(slug__in=wanted.get("materials", ())))
+        written += 1
+    return written

@@ -78,12 +78,13 @@ class CatalogOptions:
         return {item.slug for item in self.of(name)}
 
     def of(self, name: str) -> list:
-        return {
+        lists: dict[str, list] = {
             "colour": self.colours,
             "material": self.materials,
             "brand": self.brands,
             "category": self.categories,
-        }[name]
+        }
+        return lists[name]
 
     def by_slug(self, name: str) -> dict:
         return {item.slug: item for item in self.of(name)}
@@ -183,7 +184,7 @@ class ProductFilter(django_filters.FilterSet):
 
     class Meta:
         model = Product
-        fields = []
+        fields: list[str] = []
         form = ListingForm
 
     def __init__(self, data=None, queryset=None, *, request=None, options=None):

@@ -269,7 +269,7 @@ def canonical_query(params, *, keep_defaults=True) -> str:
 
 
 def canonical_params(params) -> Params:
-    grouped = {}
+    grouped: dict[str, list[str]] = {}
     for name, value in canonical(params):
         grouped.setdefault(name, []).append(value)
     return grouped

@@ -157,7 +157,8 @@ class Subscription(models.Model):
         CATEGORY = "category", "New arrivals in a category"
         SEARCH = "search", "New products matching a saved search"
 
-    TOPICS = {
+    # Keyed by the kind as stored (a str); the Kind members are those strs.
+    TOPICS: dict[str, Topic] = {
         Kind.PRICE_DROP: Topic.PRICE,
         Kind.PRICE_BELOW: Topic.PRICE,
         Kind.BACK_IN_STOCK: Topic.STOCK,
@@ -166,7 +167,7 @@ class Subscription(models.Model):
         Kind.SEARCH: Topic.SEARCHES,
     }
     # The field that holds each kind's target; the others stay empty.
-    TARGETS = {
+    TARGETS: dict[str, str] = {
         Kind.PRICE_DROP: "product",
         Kind.PRICE_BELOW: "product",
         Kind.BACK_IN_STOCK: "product",

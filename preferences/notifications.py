@@ -75,7 +75,7 @@ class Delivery:
     email: str
 
 
-DEFAULT_DELIVERY = {
+DEFAULT_DELIVERY: dict[str, Delivery] = {
     Topic.PRICE: Delivery(inbox=True, email=Email.INSTANT),
     Topic.STOCK: Delivery(inbox=True, email=Email.INSTANT),
     Topic.ARRIVALS: Delivery(inbox=True, email=Email.DAILY),
@@ -147,7 +147,12 @@ def _product_hit(change: Change, follow: Follow) -> bool:
     if follow.kind == Kind.PRICE_DROP:
         return dropped
     threshold = follow.price_below
-    return dropped and threshold is not None and change.old_price >= threshold > change.new_price
+    return (
+        dropped
+        and threshold is not None
+        and change.old_price is not None
+        and change.old_price >= threshold > change.new_price
+    )
 
 
 def matches_search(criteria: Mapping, product: ProductFacts) -> bool:
@@ -221,16 +226,15 @@ def headline(change: Change, follow: Follow) -> str:
     """One line saying what changed, as the inbox and the e-mail subject show it."""
     product, now = change.product, euros(change.new_price)
     was = euros(change.old_price) if change.old_price is not None else ""
-    text = {
-        Kind.PRICE_BELOW: lambda: (
-            f"{product.name} is now {now}, below your {euros(follow.price_below)} (was {was})"
-        ),
+    below = euros(follow.price_below) if follow.price_below is not None else ""
+    text: str = {
+        Kind.PRICE_BELOW: lambda: f"{product.name} is now {now}, below your {below} (was {was})",
         Kind.PRICE_DROP: lambda: f"{product.name} dropped to {now} (was {was})",
         Kind.BACK_IN_STOCK: lambda: f"{product.name} is back in stock at {now}",
         Kind.BRAND: lambda: f"New from {follow.target_name}: {product.name}, {now}",
         Kind.CATEGORY: lambda: f"New in {follow.target_name}: {product.name}, {now}",
         Kind.SEARCH: lambda: f"New for your search “{follow.target_name}”: {product.name}, {now}",
-    }[follow.kind]()
+    }[Kind(follow.kind)]()
     return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1] + "…"
 
 

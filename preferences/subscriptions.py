@@ -95,10 +95,11 @@ def follow_panel(
 
 def search_follows(user, searches) -> dict[int, list[Subscription]]:
     """The shopper's subscriptions to each of ``searches`` by search id, in one query."""
-    found = {search.pk: [] for search in searches}
+    found: dict[int, list[Subscription]] = {search.pk: [] for search in searches}
     if user.is_authenticated and found:
         for row in Subscription.objects.filter(user_id=user.pk, search_id__in=list(found)):
-            found[row.search_id].append(row)
+            if row.search_id is not None:
+                found[row.search_id].append(row)
     return found
 
 
@@ -140,9 +141,9 @@ def promise(subscription: Subscription) -> str:
     return {
         Kind.PRICE_DROP: f"You’ll hear when {name} gets cheaper.",
         Kind.PRICE_BELOW: f"You’ll hear when {name} drops below "
-        f"{euros(subscription.price_below or 0)}.",
+        f"{euros(subscription.price_below or Decimal(0))}.",
         Kind.BACK_IN_STOCK: f"You’ll hear when {name} is back in stock.",
         Kind.BRAND: f"You’ll hear about new arrivals from {name}.",
         Kind.CATEGORY: f"You’ll hear about new arrivals in {name}.",
         Kind.SEARCH: f"You’ll hear about new products matching “{name}”.",
-    }[subscription.kind]
+    }[Kind(subscription.kind)]

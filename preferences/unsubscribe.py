@@ -61,6 +61,8 @@ def target_of(token: str) -> Target:
 
 def subscription_of(target: Target) -> Subscription | None:
     """The target's subscription, if it still exists and still belongs to that shopper."""
+    if target.subscription_id is None:
+        return None
     return (
         Subscription.objects.select_related("product", "brand", "category", "search")
         .filter(pk=target.subscription_id, user_id=target.user_id)

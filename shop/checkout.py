@@ -52,7 +52,7 @@ def place_order(cart: Cart, *, details: dict, user=None, session_key: str = "") 
         # robust: a broker outage must not turn a committed order into an error page.
         transaction.on_commit(lambda: send_order_confirmation.delay(order.pk), robust=True)
         # Cards show stock; the conditional UPDATEs above bypass the save signal.
-        taken = [line.product.pk for line in lines]
-        transaction.on_commit(lambda: forget_cards(taken), robust=True)
+        sold = [line.product.pk for line in lines]
+        transaction.on_commit(lambda: forget_cards(sold), robust=True)
     cart.clear()
     return order

@@ -469,7 +469,8 @@ def catalog(rng, count: int, until: datetime) -> tuple[list[DemoBrand], list[Dem
     Products are listed by ``index``; each category gets at least one product when ``count``
     allows, and ``created_at`` falls in the ``CREATED_SPAN_DAYS`` before ``until``.
     """
-    demo_brands, by_department = brands(), {}
+    demo_brands = brands()
+    by_department: dict[str, list[DemoBrand]] = {}
     for brand in demo_brands:
         by_department.setdefault(brand.department, []).append(brand)
     return demo_brands, [

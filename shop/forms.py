@@ -2,7 +2,9 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
+
+# django-countries' fields.pyi leaves out this form field, which fields.py defines.
+from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]
 
 from .models import Order
 
@@ -60,6 +62,6 @@ class SignupForm(UserCreationForm):
     email = forms.EmailField(required=True)
     country = LazyTypedChoiceField(choices=countries, required=False, label="Country (optional)")
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # django-stubs: no Meta
         model = User
         fields = ["username", "email"]

@@ -78,6 +78,9 @@ class Material(SlugNamed):
 
 
 class ProductQuerySet(models.QuerySet):
+    def get_by_natural_key(self, sku):
+        return self.get(sku=sku)
+
     def active(self):
         return self.filter(is_active=True)
 
@@ -193,6 +196,9 @@ class Product(Priced, models.Model):
 
     def get_absolute_url(self):
         return reverse("shop:product", args=[self.slug])
+
+    def natural_key(self):
+        return (self.sku,)
 
     @property
     def image_url(self):

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from personalization.models import Event
 from shop.models import (
@@ -26,7 +27,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Department {n}")
     slug = factory.Sequence(lambda n: f"department-{n}")
-    parent = None
+    parent: factory.SubFactory | None = None
     icon = Category.Icon.TENT
 
 
@@ -63,7 +64,8 @@ class MaterialFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"material-{n}")
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+# Parametrized, so ``.create()`` is typed as returning the model (calling the class is not).
+class ProductFactory(factory.django.DjangoModelFactory[Product]):
     class Meta:
         model = Product
 
@@ -81,7 +83,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     is_active = True
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     """A user whose password is ``PASSWORD``."""
 
     class Meta:

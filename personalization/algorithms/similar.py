@@ -115,8 +115,9 @@ def _shared(values: dict[str, np.ndarray], left, right) -> dict[str, np.ndarray]
 
 
 def _points(shared: dict[str, np.ndarray]) -> np.ndarray:
-    return POINTS["department"] + sum(
-        POINTS[name] * hit.astype(np.int64) for name, hit in shared.items()
+    return np.asarray(
+        POINTS["department"]
+        + sum(POINTS[name] * hit.astype(np.int64) for name, hit in shared.items())
     )
 
 

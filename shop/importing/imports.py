@@ -71,7 +71,9 @@ def import_orders(
 def _read(path, kind, summary: Summary, *, limit, strict, on_rows) -> pd.DataFrame:
     """Every chunk's good lines; bad rows, skipped rows and unknown countries go to
     ``summary`` (``strict``: the first bad row raises ``StrictStop``)."""
-    parts, problems, skipped, unknown = [], [no_problems()], Counter(), Counter()
+    parts, problems = [], [no_problems()]
+    skipped: Counter[str] = Counter()
+    unknown: Counter[str] = Counter()
     for chunk in reading.chunks(path, limit=limit):
         _check_columns(path, chunk, kind)
         parsed = kind.lines(chunk)

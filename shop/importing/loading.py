@@ -87,7 +87,7 @@ def stored(history, source: str) -> Stored:
     return Stored(
         products,
         {names[name]: pk for name, pk in users.items()},
-        {key[len(prefix) :] for key in keys},
+        {key[len(prefix) :] for key in keys if key},
     )
 
 

@@ -1,7 +1,7 @@
 """What an import read, skipped, found and stored, and the few lines that tell a person so."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -31,8 +31,8 @@ class Summary:
     orders: int = 0
     guest_orders: int = 0
     cancelled_orders: int = 0
-    first_order: object = None
-    last_order: object = None
+    first_order: datetime | None = None
+    last_order: datetime | None = None
     products: int = 0
     recognised: dict[str, int] = field(default_factory=dict)
     shoppers: int = 0
@@ -139,7 +139,7 @@ def _next_step(s: Summary) -> list[str]:
             f"Next: `python manage.py recompute_bands` computes the bands as of "
             f"TAILOR_AS_OF={settings.TAILOR_AS_OF}."
         ]
-    if timezone.now() - s.last_order > STALE_AFTER:
+    if s.last_order is not None and timezone.now() - s.last_order > STALE_AFTER:
         return [
             f"The orders end on {s.last_order:%Y-%m-%d}: compute the bands as of then with "
             "`TAILOR_AS_OF=latest-order python manage.py recompute_bands` (set TAILOR_AS_OF "

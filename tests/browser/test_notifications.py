@@ -31,7 +31,7 @@ def test_follow_a_product_hear_of_its_price_drop_and_unsubscribe_from_the_email(
     celery_worker.restart()
     UserFactory(username="ada", email="ada@example.com")
     UserFactory(username="boss", is_staff=True, is_superuser=True)
-    tent = ProductFactory(name="Ridge tent", slug="ridge-tent", price=Decimal("50.00"))
+    tent = ProductFactory.create(name="Ridge tent", slug="ridge-tent", price=Decimal("50.00"))
 
     log_in(page, live_site, "ada")
     page.goto(f"{live_site}/p/ridge-tent/")
@@ -62,7 +62,9 @@ def test_follow_a_product_hear_of_its_price_drop_and_unsubscribe_from_the_email(
 
     mails = wait_for(lambda: sent_mails(celery_worker))
     [mail] = mails
-    link = re.search(r"Stop these e-mails with one click: (\S+)", mail.get_content()).group(1)
+    found = re.search(r"Stop these e-mails with one click: (\S+)", mail.get_content())
+    assert found, mail.get_content()
+    link = found.group(1)
     assert link.startswith(f"{live_site}/account/unsubscribe/")
     page.context.clear_cookies()  # no log-in needed
     page.goto(link)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_shopper_saves_a_colour_filtered_listing_and_finds_it_on_their_account(
     page: Page, live_site
 ):
-    user = UserFactory(username="ada")
+    user = UserFactory.create(username="ada")
     red = ColourFactory(name="Red", slug="red", hex="#c0392b")
     ProductFactory.create_batch(2, colour=red)
     ProductFactory(colour=ColourFactory(name="Blue", slug="blue"))

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 def test_your_shop_switches_personalization_off_and_the_bands_change(page: Page, live_site):
     call_command("setup_bands", stdout=io.StringIO())
     tent, lantern, stove = (
-        ProductFactory(name=name, stock=5) for name in ["Ridge tent", "Brass lantern", "Gas stove"]
+        ProductFactory.create(name=name, stock=5)
+        for name in ["Ridge tent", "Brass lantern", "Gas stove"]
     )
     store(Band.objects.get(slug="best-sellers"), [("", stove, "Sold 40 times in 30 days")])
 
@@ -61,7 +62,7 @@ def test_your_shop_switches_personalization_off_and_the_bands_change(page: Page,
 
 def test_not_interested_removes_the_card_at_once_and_for_good(page: Page, live_site):
     call_command("setup_bands", stdout=io.StringIO())
-    products = [ProductFactory(name=name, stock=5) for name in ["Ridge tent", "Gas stove"]]
+    products = [ProductFactory.create(name=name, stock=5) for name in ["Ridge tent", "Gas stove"]]
     store(Band.objects.get(slug="best-sellers"), [("", p, "Sold a lot") for p in products])
 
     page.goto(live_site)

@@ -56,7 +56,8 @@ def result_frame(rows) -> pd.DataFrame:
 
     Without a score, rows of a context score 100, 99, 98… in the order given.
     """
-    records, next_score = [], {}
+    records: list[dict] = []
+    next_score: dict[str, int] = {}
     for row in rows:
         context, product, reason = row[:3]
         score = row[3] if len(row) > 3 else next_score.get(context, 100.0)

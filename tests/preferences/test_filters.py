@@ -400,7 +400,7 @@ def matches(product, params, skip=()) -> bool:
 
 
 def expected_counts(products, params, options) -> dict[str, dict[str, int]]:
-    counts = {}
+    counts: dict[str, dict[str, int]] = {}
     for name in ("colour", "material", "brand", "audience", "category"):
         counts[name] = {}
         for option in options[name]:

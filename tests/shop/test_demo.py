@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from personalization import demo as behaviour_demo
+from personalization.demo_personas import PERSONAS
 from personalization.models import Event
 from shop import demo as catalog_demo
 from shop.models import Brand, Category, Colour, Material, Order, OrderLine, Product, Shopper
@@ -158,7 +159,7 @@ def test_running_twice_keeps_counts_and_spares_what_it_did_not_make():
     }
     assert User.objects.filter(username="alice", shopper__is_demo=False).exists()
     assert Product.objects.filter(sku="HOUSE-1", brand=own_brand).exists()
-    assert Shopper.objects.filter(is_demo=True).count() == 30
+    assert Shopper.objects.filter(is_demo=True).count() == 30 + len(PERSONAS)
     # Demo shoppers are there to show personalization: they accepted tracking.
     assert set(Shopper.objects.filter(is_demo=True).values_list("tracking_consent", flat=True)) == {
         "accepted"

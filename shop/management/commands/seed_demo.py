@@ -12,6 +12,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from personalization import demo as behaviour_demo
+from personalization.demo_personas import PERSONAS
 from personalization.demo_traffic import write_band_traffic
 from personalization.lifecycle import RETURNING_AFTER
 from personalization.models import Event
@@ -115,7 +116,8 @@ class Command(BaseCommand):
             return behaviour_demo.write_shoppers(demo.shoppers, advance)
 
     def simulate_behaviour(self, demo, first_product: int, first_user: int):
-        with self.step("Simulating behaviour", len(demo.plan.starts), "session") as advance:
+        visits = len(demo.plan.starts) + sum(p.visits for p in PERSONAS)
+        with self.step("Simulating behaviour", visits, "session") as advance:
             return behaviour_demo.write_sessions(
                 demo.sessions, demo.products, first_product, first_user, advance
             )
@@ -134,11 +136,14 @@ class Command(BaseCommand):
         )
 
     def create_follows(self, seed: int, demo, first_product: int, first_user: int) -> int:
+        generated = len(demo.shoppers) - len(demo.personas)
         rows = follows_demo.follows(
-            behaviour_demo.seeded(seed, "follows"), len(demo.shoppers), demo.products
-        )
-        with self.step("Following products, brands and categories", 1, "step") as advance:
+            behaviour_demo.seeded(seed, "follows"), generated, demo.products
+        ) + follows_demo.persona_follows(demo.personas)
+        with self.step("Following products, brands and categories", 2, "step") as advance:
             written = follows_demo.write_subscriptions(rows, first_product, first_user)
+            advance(1)
+            follows_demo.write_persona_preferences(demo.personas, first_user)
             advance(1)
         return written
 

@@ -166,7 +166,8 @@ def random_baskets(seed: int = 7, orders: int = 400, products: int = 25) -> list
 
 def oracle_supports(baskets) -> tuple[Counter, Counter]:
     """Orders per product and per ordered pair (both ways round), counted in plain Python."""
-    alone, together = Counter(), Counter()
+    alone: Counter[int] = Counter()
+    together: Counter[tuple[int, int]] = Counter()
     for basket in baskets:
         distinct = sorted(set(basket))
         alone.update(distinct)
