@@ -80,6 +80,8 @@ def best_per_product(a: np.ndarray, score: np.ndarray, tiebreaks: tuple, top_n: 
     """Positions of the ``top_n`` best entries for each value of ``a`` (ascending, as from
     ``pair_supports``): highest score first, then by ``tiebreaks``, ``np.lexsort`` keys listed
     least significant first (negate a key to prefer high values).
+
+    The positions come in that order: ``a`` ascending, then best first.
     """
     if len(a) == 0:
         return np.empty(0, dtype=np.intp)
@@ -88,10 +90,32 @@ def best_per_product(a: np.ndarray, score: np.ndarray, tiebreaks: tuple, top_n: 
     # (fewer than top_n strictly higher scores in their group) are sorted.
     contenders = np.flatnonzero(score >= np.repeat(_cutoffs(score, starts, sizes, top_n), sizes))
     keys = [key[contenders] for key in tiebreaks]
-    order = contenders[np.lexsort((*keys, -score[contenders], a[contenders]))]
+    order = contenders[_best_first(a[contenders], score[contenders], keys)]
     starts, sizes = _groups(a[order])
     rank = np.arange(len(order)) - np.repeat(starts, sizes)
     return order[rank < top_n]
+
+
+def _best_first(a: np.ndarray, score: np.ndarray, tiebreaks: list) -> np.ndarray:
+    """The order of ``np.lexsort((*tiebreaks, -score, a))`` for ``a`` ascending, in two integer
+    sorts instead of one sort per key.
+
+    Scores become dense ranks (one float sort), ``a`` and the rank one int64 key; only runs of
+    equal (a, score) — rare — are then sorted by the tiebreaks.
+    """
+    by_score = np.argsort(-score, kind="stable")
+    ordered = score[by_score]
+    dense = np.empty(len(score), dtype=np.int64)
+    dense[by_score] = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]]) - 1
+    order = np.argsort(a.astype(np.int64) * (int(dense.max()) + 1) + dense, kind="stable")
+    same = np.r_[False, (a[order][1:] == a[order][:-1]) & (dense[order][1:] == dense[order][:-1])]
+    if same.any():
+        tied = same | np.r_[same[1:], False]  # both ends of every run of ties
+        run = np.cumsum(~same)[tied]
+        slots = np.flatnonzero(tied)
+        within = np.lexsort((*[key[order[slots]] for key in tiebreaks], run))
+        order[slots] = order[slots][within]
+    return order
 
 
 def _groups(grouped: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,8 +163,7 @@ def product_rows(
     label_rank = np.empty(len(labels), dtype=np.int64)
     label_rank[np.argsort(labels, kind="stable")] = np.arange(len(labels))
     score = score.astype(np.float64)
-    # Columns are in product id order, so ordering by b orders by product id.
-    order = np.lexsort((b, -score, label_rank[a]))
+    order = _contexts_then_product(a, b, score, label_rank)
     return pd.DataFrame(
         {
             "context": labels[a[order]],
@@ -149,6 +172,21 @@ def product_rows(
             "reason": reason[order],
         }
     )
+
+
+def _contexts_then_product(a, b, score, label_rank) -> np.ndarray:
+    """The order of ``np.lexsort((b, -score, label_rank[a]))``.
+
+    Pairs from ``best_per_product`` already run by ``a``, best score first: then only ties need
+    ordering by ``b`` (columns are in product id order) and whole groups by their context string,
+    two near-sorted integer sorts. Pairs in any other order take the plain lexsort.
+    """
+    same_a = a[1:] == a[:-1]
+    if not (np.all(a[1:] >= a[:-1]) and np.all(~same_a | (score[1:] <= score[:-1]))):
+        return np.lexsort((b, -score, label_rank[a]))
+    run = np.cumsum(np.r_[True, ~same_a | (score[1:] != score[:-1])])
+    within = np.argsort(run * (int(b.max()) + 1) + b, kind="stable")
+    return within[np.argsort(label_rank[a[within]], kind="stable")]
 
 
 def _reason(orders: int) -> str:

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 import redis
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client, override_settings
@@ -29,18 +28,6 @@ from tests.integration.helpers import CHECKOUT, wait_for
 from tests.personalization.factories import store
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-# Cached by id: bands, their results, product cards, the navigation, hidden products.
-CACHED = ("band*", "card*", "shop:departments*", "shop:colours*", "hidden:*")
-
-
-@pytest.fixture(autouse=True)
-def _no_band_cache_from_other_runs():
-    """The Redis cache outlives test databases, whose ids start again at 1 in every session."""
-    for pattern in CACHED:
-        cache.delete_pattern(pattern)
-    yield
-    for pattern in CACHED:
-        cache.delete_pattern(pattern)
 
 
 @pytest.fixture

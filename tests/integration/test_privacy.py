@@ -11,17 +11,6 @@ from tests.factories import ProductFactory, UserFactory, accept_tracking
 from tests.personalization.factories import BandFactory, store
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-CACHED = ("band*", "card*", "shop:departments*", "shop:colours*", "hidden:*")
-
-
-@pytest.fixture(autouse=True)
-def _no_cache_from_other_runs():
-    """The Redis cache outlives test databases, whose ids start again at 1 in every session."""
-    for pattern in CACHED:
-        cache.delete_pattern(pattern)
-    yield
-    for pattern in CACHED:
-        cache.delete_pattern(pattern)
 
 
 def test_deletion_leaves_nothing_personal_in_postgres_or_redis(client):

@@ -7,7 +7,14 @@ import pytest
 from mlxtend.frequent_patterns import association_rules, fpgrowth
 
 from personalization.algorithms import empty_result
-from personalization.algorithms.bought_together import basket_matrix, co_purchases, pair_supports
+from personalization.algorithms.bought_together import (
+    _best_first,
+    _contexts_then_product,
+    basket_matrix,
+    best_per_product,
+    co_purchases,
+    pair_supports,
+)
 
 
 def lines(*baskets) -> pd.DataFrame:
@@ -251,3 +258,30 @@ def test_confidence_and_lift_match_mlxtend(min_support):
         }
         assert ours.keys() == reference.keys()
         assert all(np.isclose(ours[key], reference[key][column]) for key in reference)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_integer_sorts_give_lexsorts_order_with_many_ties(seed):
+    """``_best_first`` and ``_contexts_then_product`` stand in for ``np.lexsort`` (for speed):
+    on scores with many ties they must give exactly its order."""
+    rng = np.random.default_rng(seed)
+    n = 2_000
+    a = np.sort(rng.integers(0, 60, n))
+    score = rng.integers(1, 6, n) / rng.integers(1, 4, n)  # few distinct values: ties
+    support, b = rng.integers(1, 5, n), rng.integers(0, 300, n)
+
+    assert np.array_equal(
+        _best_first(a, score, [b, -support]), np.lexsort((b, -support, -score, a))
+    )
+
+    best = best_per_product(a, score, (b, -support), 7)
+    label_rank = rng.permutation(60)  # the context strings' order is not the ids'
+    a, b, score = a[best], b[best], score[best]
+    expected = np.lexsort((b, -score, label_rank[a]))
+    assert np.array_equal(_contexts_then_product(a, b, score, label_rank), expected)
+    shuffled = rng.permutation(len(a))  # not in best_per_product's order: the plain lexsort
+    got = _contexts_then_product(a[shuffled], b[shuffled], score[shuffled], label_rank)
+    assert np.array_equal(
+        shuffled[got],
+        shuffled[np.lexsort((b[shuffled], -score[shuffled], label_rank[a[shuffled]]))],
+    )
