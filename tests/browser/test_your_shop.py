@@ -91,3 +91,15 @@ def test_a_full_band_scrolls_inside_itself_and_never_widens_the_page(page: Page,
     assert row.evaluate("e => e.scrollWidth > e.clientWidth"), "the band should overflow its row"
     page_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert page_width[0] <= page_width[1], f"the page scrolls sideways: {page_width}"
+
+
+def test_a_short_band_keeps_cards_their_usual_size(page: Page, live_site):
+    call_command("setup_bands", stdout=io.StringIO())
+    products = [ProductFactory(name=f"Trail mug {n}", stock=5) for n in range(2)]
+    store(Band.objects.get(slug="best-sellers"), [("", p, "Sold a lot") for p in products])
+
+    page.goto(live_site)
+    cards = page.get_by_role("region", name="Best sellers").get_by_role("listitem")
+    expect(cards).to_have_count(2)
+    widths = [cards.nth(n).evaluate("e => e.getBoundingClientRect().width") for n in range(2)]
+    assert all(width <= 200 for width in widths), widths
