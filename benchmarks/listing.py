@@ -38,24 +38,6 @@ TARGET_P50_MS = 50
 SQL_SAMPLES = 10
 FOUND = re.compile(r'listing-status"[^>]*>(\d+) product')
 HEADERS: dict[str, Any] = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"}
-COLUMNS = (
-    "id",
-    "sku",
-    "slug",
-    "name",
-    "description",
-    "brand_id",
-    "category_id",
-    "colour_id",
-    "material_id",
-    "audience",
-    "price",
-    "compare_at_price",
-    "stock",
-    "is_active",
-    "created_at",
-    "units_sold",
-)
 
 
 @dataclass
@@ -96,42 +78,22 @@ def copy_products() -> None:
     """``PRODUCTS`` demo products with skewed sales, written with one COPY, then analysed."""
     from django.db import connection
 
+    from benchmarks.scale_data import PRODUCT_COLUMNS, product_row, reference_ids
     from shop import demo
-    from shop.models import Category, Colour, Material, Product
+    from shop.models import Product
 
     rng = random.Random(SEED)
     brands, products = demo.catalog(rng, PRODUCTS, datetime(2025, 6, 1, tzinfo=UTC))
     brand_ids = demo.ensure_brands(brands)
-    ids = {
-        model: dict(model.objects.values_list("slug", "pk"))
-        for model in (Category, Colour, Material)
-    }
+    ids = reference_ids()
+    columns = [*PRODUCT_COLUMNS, "units_sold"]
     connection.ensure_connection()
     with (
         connection.connection.cursor() as raw,
-        raw.copy(f"COPY shop_product ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+        raw.copy(f"COPY shop_product ({', '.join(columns)}) FROM STDIN") as copy,
     ):
         for item in products:
-            copy.write_row(
-                (
-                    item.index + 1,
-                    item.sku,
-                    item.slug,
-                    item.name,
-                    item.description,
-                    brand_ids[item.brand],
-                    ids[Category][item.category],
-                    ids[Colour][item.colour],
-                    ids[Material][item.material],
-                    item.audience,
-                    item.price,
-                    item.compare_at_price,
-                    item.stock,
-                    True,
-                    item.created_at,
-                    int(rng.paretovariate(1.2)) - 1,
-                )
-            )
+            copy.write_row((*product_row(item, brand_ids, ids), int(rng.paretovariate(1.2)) - 1))
     demo.reset_sequences(Product)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE shop_product")

@@ -128,53 +128,64 @@ def _write_brands(demo_brands) -> dict[str, int]:
     return dict(Brand.objects.values_list("slug", "pk"))
 
 
-def _write_catalog(items, brand_ids) -> None:
-    ids = {
+# The product columns a demo catalog item fills (``product_row``), in COPY order.
+PRODUCT_COLUMNS = [
+    "id",
+    "sku",
+    "slug",
+    "name",
+    "description",
+    "brand_id",
+    "category_id",
+    "colour_id",
+    "material_id",
+    "audience",
+    "price",
+    "compare_at_price",
+    "stock",
+    "is_active",
+    "created_at",
+]
+
+
+def reference_ids() -> dict:
+    """Category, colour and material ids by slug, per model."""
+    return {
         model: dict(model.objects.values_list("slug", "pk"))
         for model in (Category, Colour, Material)
     }
-    given = [
-        "id",
-        "sku",
-        "slug",
-        "name",
-        "description",
-        "brand_id",
-        "category_id",
-        "colour_id",
-        "material_id",
-        "audience",
-        "price",
-        "compare_at_price",
-        "stock",
-        "is_active",
-        "created_at",
-    ]
+
+
+def product_row(item, brand_ids: dict[str, int], ids: dict) -> tuple:
+    """A demo catalog item as a row of ``PRODUCT_COLUMNS`` (active)."""
+    return (
+        item.index + 1,
+        item.sku,
+        item.slug,
+        item.name,
+        item.description,
+        brand_ids[item.brand],
+        ids[Category][item.category],
+        ids[Colour][item.colour],
+        ids[Material][item.material],
+        item.audience,
+        item.price,
+        item.compare_at_price,
+        item.stock,
+        True,
+        item.created_at,
+    )
+
+
+def _write_catalog(items, brand_ids) -> None:
+    ids = reference_ids()
     with (
         raw_connection() as conn,
         conn.cursor() as cursor,
-        CopyWriter(cursor, Product, given) as rows,
+        CopyWriter(cursor, Product, PRODUCT_COLUMNS) as rows,
     ):
         for item in items:
-            rows.write(
-                (
-                    item.index + 1,
-                    item.sku,
-                    item.slug,
-                    item.name,
-                    item.description,
-                    brand_ids[item.brand],
-                    ids[Category][item.category],
-                    ids[Colour][item.colour],
-                    ids[Material][item.material],
-                    item.audience,
-                    item.price,
-                    item.compare_at_price,
-                    item.stock,
-                    True,
-                    item.created_at,
-                )
-            )
+            rows.write(product_row(item, brand_ids, ids))
 
 
 def _write_shoppers(people) -> None:
